@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "bw-cli"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "core/bw-observation.h"
+#include "core/bw-validate.h"
+#include "bw-cli.h"
+#include "bw-cli-private.h"
+
+#define MAX_PASSPHRASE_LENGTH 1024
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  int       (*run) (int argc, char **argv);
+} Command;
+
+static const Command commands[] = {
+  { "probe", N_("Run one hardened probe against a host (ad hoc)"), bw_cli_probe },
+};
+
+static void
+print_help (FILE *out)
+{
+  fprintf (out, "%s\n\n", _("Usage: banwatch [COMMAND] [OPTION…]"));
+  fprintf (out, "%s\n\n",
+           _("Banwatch tells whether a client's server refuses your SSH because it banned your "
+             "address, without making the ban worse."));
+  fprintf (out, "%s\n", _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, "  %-10s %s\n", "help", _("Show this help"));
+  fprintf (out, "\n%s\n", _("Run “banwatch COMMAND --help” for the options of a command."));
+}
+
+/**
+ * bw_cli_usage_error:
+ *
+ * Prints "banwatch COMMAND: MESSAGE" to stderr.
+ *
+ * Returns: %BW_EXIT_USAGE
+ */
+int
+bw_cli_usage_error (const char *command,
+                    const char *format,
+                    ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_printerr ("banwatch %s: %s\n", command, message);
+  return BW_EXIT_USAGE;
+}
+
+/**
+ * bw_cli_read_passphrase_fd:
+ * @text: the file descriptor number as typed
+ *
+ * Reads a passphrase from an inherited file descriptor, up to the first newline or EOF,
+ * so that it never appears in argv or the environment.
+ */
+gboolean
+bw_cli_read_passphrase_fd (const char  *text,
+                           char       **out_passphrase,
+                           GError     **error)
+{
+  char buffer[MAX_PASSPHRASE_LENGTH + 1];
+  gsize length = 0;
+  guint fd;
+
+  if (!bw_parse_bounded_uint (text, 0, G_MAXINT, &fd))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("--passphrase-fd needs a file descriptor number, not “%s”"), text);
+      return FALSE;
+    }
+
+  if (fcntl ((int) fd, F_GETFD) < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("--passphrase-fd: file descriptor %u is not open"), fd);
+      return FALSE;
+    }
+
+  while (length < sizeof buffer)
+    {
+      ssize_t n = read ((int) fd, buffer + length, 1);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+          explicit_bzero (buffer, sizeof buffer);
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("--passphrase-fd: cannot read file descriptor %u: %s"), fd,
+                       g_strerror (saved_errno));
+          return FALSE;
+        }
+      if (n == 0 || buffer[length] == '\n')
+        break;
+      length++;
+    }
+
+  if (length > MAX_PASSPHRASE_LENGTH)
+    {
+      explicit_bzero (buffer, sizeof buffer);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("--passphrase-fd: the passphrase is longer than %d bytes"), MAX_PASSPHRASE_LENGTH);
+      return FALSE;
+    }
+
+  if (length > 0 && buffer[length - 1] == '\r')
+    length--;
+
+  *out_passphrase = g_strndup (buffer, length);
+  explicit_bzero (buffer, sizeof buffer);
+  return TRUE;
+}
+
+/**
+ * bw_cli_print_json:
+ *
+ * Prints @node, pretty and newline-terminated, to stdout.
+ */
+void
+bw_cli_print_json (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+/**
+ * bw_cli_run:
+ *
+ * Dispatches `banwatch COMMAND …` to the command's handler.
+ *
+ * Returns: the process exit code
+ */
+int
+bw_cli_run (int    argc,
+            char **argv)
+{
+  const char *name;
+
+  if (argc < 2)
+    {
+      print_help (stdout);
+      return BW_EXIT_OK;
+    }
+
+  name = argv[1];
+  if (g_str_equal (name, "help") || g_str_equal (name, "--help") || g_str_equal (name, "-h"))
+    {
+      print_help (stdout);
+      return BW_EXIT_OK;
+    }
+
+  if (g_str_equal (name, "--version"))
+    {
+      g_print ("banwatch %s\n", PACKAGE_VERSION);
+      return BW_EXIT_OK;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (name, commands[i].name))
+      return commands[i].run (argc - 1, argv + 1);
+
+  g_printerr ("banwatch: %s\n", _("unknown command"));
+  g_printerr (_("“%s” is not a Banwatch command. Run “banwatch --help” for the list.\n"), name);
+  return BW_EXIT_USAGE;
+}
