@@ -589,7 +589,7 @@ run_ssh (ProbeRun *run,
   int verbosity = SSH_LOG_NOLOG;
   unsigned int port = request->port;
   int ssh_fd;
-  gboolean logged_in = FALSE;
+  gboolean connected = FALSE;
   gboolean fd_still_ours;
 
   if (!wait_for_banner (run, run->sock, &non_ssh_text))
@@ -635,17 +635,15 @@ run_ssh (ProbeRun *run,
     }
   else
     {
+      connected = TRUE;
       run->result->banner = g_strdup (ssh_get_serverbanner (session));
       phase_done (run, BW_TIMING_KEX);
 
       if (check_host_key (run, session) && authenticate (run, session, key))
-        {
-          logged_in = TRUE;
-          run_command (run, session);
-        }
+        run_command (run, session);
     }
 
-  if (logged_in && run_get_abort (run) == ABORT_NONE)
+  if (connected && run_get_abort (run) == ABORT_NONE)
     say_goodbye (session);
 
   /* libssh has closed its fd itself on socket and KEX errors; otherwise it is ours. */

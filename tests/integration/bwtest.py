@@ -500,7 +500,10 @@ class Sshd:
         ]
         with open(self.config_path, 'w') as f:
             f.write('\n'.join(lines) + '\n')
-        run([SSHD, '-t', '-f', self.config_path], timeout=20)
+        # `sshd -t` wants /run/sshd too: check the config in a throwaway mount namespace.
+        run(['/usr/bin/unshare', '-m', '--propagation', 'private', 'sh', '-c',
+             'mount -t tmpfs bwtest-run /run && mkdir /run/sshd && exec %s -t -f %s'
+             % (SSHD, shlex.quote(self.config_path))], timeout=20)
 
     def _script(self):
         q = shlex.quote
@@ -596,6 +599,7 @@ class Sshd:
         sshd pid in syslog mode, and under '' otherwise."""
         groups = collections.OrderedDict()
         pid_to_key = {}
+        last_key = ''
         for line in self.log_lines()[since:]:
             m = RE_SYSLOG_PID.match(line)
             pid = m.group(1) if m else None
@@ -605,8 +609,12 @@ class Sshd:
                 key = '%s:%s' % (e.group(1), e.group(2))
                 if pid:
                     pid_to_key[pid] = key
+            elif pid:
+                key = pid_to_key.get(pid, 'pid %s' % pid)
             else:
-                key = pid_to_key.get(pid, 'pid %s' % pid if pid else '')
+                # -E lines carry no pid: attach to the connection seen last (probes are serial).
+                key = last_key
+            last_key = key
             groups.setdefault(key, []).append(line)
         return groups
 
