@@ -28,7 +28,7 @@ typedef struct {
   GThread     *thread;
   int          accepted_fd;
   gint64       peer_closed_at;
-  gboolean     stop;
+  gint         stop;
 } Listener;
 
 typedef struct {
@@ -42,8 +42,11 @@ listener_thread (gpointer data)
 {
   Listener *l = data;
   struct pollfd pfd = { .fd = l->listen_fd, .events = POLLIN };
+  int ready = 0;
 
-  if (poll (&pfd, 1, 5000) <= 0)
+  for (guint i = 0; i < 100 && ready == 0 && !g_atomic_int_get (&l->stop); i++)
+    ready = poll (&pfd, 1, 50);
+  if (ready <= 0)
     return NULL;
 
   l->accepted_fd = accept (l->listen_fd, NULL, NULL);
@@ -57,7 +60,7 @@ listener_thread (gpointer data)
     }
 
   /* Wait for the probe to go away: that proves its worker really stopped. */
-  for (guint i = 0; i < 200 && !l->stop; i++)
+  for (guint i = 0; i < 200 && !g_atomic_int_get (&l->stop); i++)
     {
       char buffer[4096];
       struct pollfd cfd = { .fd = l->accepted_fd, .events = POLLIN };
@@ -114,7 +117,7 @@ listener_new (ListenerKind kind)
 static void
 listener_free (Listener *l)
 {
-  l->stop = TRUE;
+  g_atomic_int_set (&l->stop, TRUE);
   if (l->thread != NULL)
     g_thread_join (l->thread);
   for (guint i = 0; i < G_N_ELEMENTS (l->fillers); i++)
@@ -360,7 +363,7 @@ test_key_unusable_makes_no_connection (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (result->message, "missing"));
 
   /* Nothing reached the listener. */
-  l->stop = TRUE;
+  g_atomic_int_set (&l->stop, TRUE);
   g_thread_join (g_steal_pointer (&l->thread));
   g_assert_cmpint (l->accepted_fd, <, 0);
   listener_free (l);

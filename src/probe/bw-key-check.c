@@ -522,10 +522,11 @@ next_begin_label (const char  *text,
   return NULL;
 }
 
+/* Also "PGP PRIVATE KEY BLOCK" and the like: they get a message naming them. */
 static gboolean
 is_private_label (const char *label)
 {
-  return g_str_has_suffix (label, "PRIVATE KEY");
+  return strstr (label, "PRIVATE KEY") != NULL;
 }
 
 /* Locates the first private key block, and its END line. Returns FALSE when there is no
@@ -1024,9 +1025,9 @@ parse_pem (const char      *display,
           g_autofree char *q = quoted (display);
 
           g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_UNSUPPORTED_CIPHER,
-                       _("%s is encrypted with %s, which current OpenSSL no longer "
-                         "decrypts. Re-encrypt it (this also converts it to OpenSSH format): "
-                         "ssh-keygen -p -f %s"),
+                       _("%s is encrypted with %s, which Banwatch cannot decrypt (OpenSSL 3 "
+                         "dropped most old PEM ciphers). Re-encrypt it; this also converts it "
+                         "to OpenSSH format: ssh-keygen -p -f %s"),
                        display, cipher, q);
           return FALSE;
         }
@@ -1142,7 +1143,9 @@ read_from_fd (int          fd,
     }
   if (st.st_size > BW_KEY_MAX_FILE_SIZE)
     {
-      g_autofree char *size = g_format_size ((guint64) st.st_size);
+      g_autofree char *size = g_format_size_full ((guint64) st.st_size,
+                                                  G_FORMAT_SIZE_IEC_UNITS
+                                                  | G_FORMAT_SIZE_LONG_FORMAT);
 
       g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_TOO_LARGE,
                    _("%s is %s, far too large for an SSH private key (at most 64 KiB). Choose "
@@ -1312,8 +1315,8 @@ explain_unusable (const char *text,
     }
 
   g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_UNSUPPORTED_FORMAT,
-               _("%s is not an SSH private key: it has no “-----BEGIN … PRIVATE KEY-----” line. "
-                 "Choose your private key file, e.g. ~/.ssh/id_ed25519."),
+               _("%s is not an SSH private key: it has no “-----BEGIN … PRIVATE KEY-----” "
+                 "line. Choose your private key file, e.g. ~/.ssh/id_ed25519."),
                display);
   return FALSE;
 }
