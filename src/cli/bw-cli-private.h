@@ -15,3 +15,39 @@ gboolean bw_cli_read_passphrase_fd (const char  *text,
 void     bw_cli_print_json         (JsonNode    *node);
 
 G_END_DECLS
+
+#include <gio/gio.h>
+
+#include "probe/bw-probe.h"
+#include "store/bw-site-store.h"
+
+G_BEGIN_DECLS
+
+/* Exit codes of the commands that use the keyring (README, "Exit codes"). */
+#define BW_EXIT_NOT_FOUND 4
+#define BW_EXIT_KEYRING_UNAVAILABLE 5
+#define BW_EXIT_KEYRING_LOCKED 6
+#define BW_EXIT_WRITE_FAILED 7
+#define BW_EXIT_INTERRUPTED 130
+
+int          bw_cli_error_exit_code (const GError *error);
+int          bw_cli_fail            (const char   *command,
+                                     const GError *error);
+BwSiteStore *bw_cli_open_store      (const char   *command,
+                                     int          *out_exit_code);
+gboolean     bw_cli_parse_options   (const char   *command,
+                                     GOptionContext *context,
+                                     int          *argc,
+                                     char       ***argv,
+                                     int          *out_exit_code);
+BwProbeResult *bw_cli_run_probe     (const BwProbeRequest *request,
+                                     GError      **error);
+char        *bw_cli_known_hosts_path (const char  *option);
+int          bw_cli_sites           (int           argc,
+                                     char        **argv);
+int          bw_cli_trust           (int           argc,
+                                     char        **argv);
+int          bw_cli_check           (int           argc,
+                                     char        **argv);
+
+G_END_DECLS

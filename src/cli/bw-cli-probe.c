@@ -66,6 +66,34 @@ check_known_hosts_path (const char  *path,
 }
 
 /**
+ * bw_cli_run_probe:
+ *
+ * Runs one probe while the main loop turns, so that SIGINT and SIGTERM cancel it.
+ *
+ * Returns: (transfer full): the result, or %NULL when interrupted
+ */
+BwProbeResult *
+bw_cli_run_probe (const BwProbeRequest  *request,
+                  GError               **error)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  ProbeWait wait = { .loop = loop, .cancellable = cancellable };
+  guint sigint_id = g_unix_signal_add (SIGINT, on_interrupt_cb, &wait);
+  guint sigterm_id = g_unix_signal_add (SIGTERM, on_interrupt_cb, &wait);
+
+  bw_probe_async (request, cancellable, on_probe_done_cb, &wait);
+  g_main_loop_run (loop);
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+
+  if (wait.error != NULL)
+    g_propagate_error (error, wait.error);
+  return wait.result;
+}
+
+/**
  * bw_cli_probe:
  *
  * `banwatch probe --host H [--port P] --user U --key FILE …`: one ad hoc probe.
@@ -104,12 +132,7 @@ bw_cli_probe (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(BwProbeRequest) request = bw_probe_request_new ();
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(GCancellable) cancellable = NULL;
-  ProbeWait wait = { 0 };
-  guint sigint_id;
-  guint sigterm_id;
-  int exit_code;
+  g_autoptr(BwProbeResult) result = NULL;
 
   g_option_context_set_summary (context,
                                 _("Runs one hardened SSH probe: exactly one explicit key, no agent, "
@@ -175,38 +198,23 @@ bw_cli_probe (int    argc,
 
   request->accept_new_hostkey = accept_new;
 
-  loop = g_main_loop_new (NULL, FALSE);
-  cancellable = g_cancellable_new ();
-  wait.loop = loop;
-  wait.cancellable = cancellable;
-  sigint_id = g_unix_signal_add (SIGINT, on_interrupt_cb, &wait);
-  sigterm_id = g_unix_signal_add (SIGTERM, on_interrupt_cb, &wait);
-
-  bw_probe_async (request, cancellable, on_probe_done_cb, &wait);
-  g_main_loop_run (loop);
-
-  g_source_remove (sigint_id);
-  g_source_remove (sigterm_id);
-
-  if (wait.result == NULL)
+  result = bw_cli_run_probe (request, &error);
+  if (result == NULL)
     {
-      g_printerr ("banwatch %s: %s\n", COMMAND, wait.error->message);
-      g_clear_error (&wait.error);
-      return 130;
+      g_printerr ("banwatch %s: %s\n", COMMAND, error->message);
+      return BW_EXIT_INTERRUPTED;
     }
 
   if (json)
     {
-      g_autoptr(JsonNode) node = bw_probe_result_to_json (wait.result);
+      g_autoptr(JsonNode) node = bw_probe_result_to_json (result);
       bw_cli_print_json (node);
     }
   else
     {
-      g_autofree char *text = bw_probe_result_to_text (wait.result);
+      g_autofree char *text = bw_probe_result_to_text (result);
       g_print ("%s", text);
     }
 
-  exit_code = bw_observation_exit_code (wait.result->observation);
-  g_clear_pointer (&wait.result, bw_probe_result_unref);
-  return exit_code;
+  return bw_observation_exit_code (result->observation);
 }

@@ -13,6 +13,7 @@
 
 #include "core/bw-observation.h"
 #include "core/bw-validate.h"
+#include "probe/bw-key-check.h"
 #include "bw-cli.h"
 #include "bw-cli-private.h"
 
@@ -25,7 +26,10 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
+  { "check", N_("Probe stored sites: check [SITE…|--all] [--json]"), bw_cli_check },
   { "probe", N_("Run one hardened probe against a host (ad hoc)"), bw_cli_probe },
+  { "sites", N_("List, add, edit, remove, import and export sites"), bw_cli_sites },
+  { "trust", N_("Pin a site's host key after an explicit decision"), bw_cli_trust },
 };
 
 static void
@@ -128,6 +132,121 @@ bw_cli_read_passphrase_fd (const char  *text,
 
   *out_passphrase = g_strndup (buffer, length);
   explicit_bzero (buffer, sizeof buffer);
+  return TRUE;
+}
+
+/**
+ * bw_cli_error_exit_code:
+ *
+ * Returns: the documented exit code for @error
+ */
+int
+bw_cli_error_exit_code (const GError *error)
+{
+  if (error->domain == BW_STORE_ERROR)
+    {
+      switch (error->code)
+        {
+        case BW_STORE_ERROR_NOT_FOUND:
+        case BW_STORE_ERROR_AMBIGUOUS:
+          return BW_EXIT_NOT_FOUND;
+        case BW_STORE_ERROR_NO_BUS:
+        case BW_STORE_ERROR_NO_SERVICE:
+          return BW_EXIT_KEYRING_UNAVAILABLE;
+        case BW_STORE_ERROR_LOCKED:
+          return BW_EXIT_KEYRING_LOCKED;
+        case BW_STORE_ERROR_WRITE_FAILED:
+          return BW_EXIT_WRITE_FAILED;
+        case BW_STORE_ERROR_DUPLICATE:
+        default:
+          return BW_EXIT_USAGE;
+        }
+    }
+
+  if (error->domain == BW_VALIDATE_ERROR || error->domain == BW_KEY_ERROR ||
+      error->domain == G_OPTION_ERROR ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT) ||
+      error->domain == G_FILE_ERROR || error->domain == JSON_PARSER_ERROR)
+    return BW_EXIT_USAGE;
+
+  return BW_EXIT_INTERNAL;
+}
+
+/**
+ * bw_cli_fail:
+ *
+ * Prints @error for @command and returns its exit code.
+ */
+int
+bw_cli_fail (const char   *command,
+             const GError *error)
+{
+  g_printerr ("banwatch %s: %s\n", command, error->message);
+  return bw_cli_error_exit_code (error);
+}
+
+/**
+ * bw_cli_open_store:
+ *
+ * Loads the sites from the keyring, without prompts: the CLI never waits for a dialog.
+ *
+ * Returns: (transfer full) (nullable): the loaded store, or %NULL after printing why
+ */
+BwSiteStore *
+bw_cli_open_store (const char *command,
+                   int        *out_exit_code)
+{
+  g_autoptr(BwSiteStore) store = bw_site_store_new (FALSE);
+  g_autoptr(GError) error = NULL;
+  const char * const *warnings;
+
+  if (!bw_site_store_load_sync (store, NULL, &error))
+    {
+      *out_exit_code = bw_cli_fail (command, error);
+      return NULL;
+    }
+
+  warnings = bw_site_store_get_warnings (store);
+  for (guint i = 0; warnings[i] != NULL; i++)
+    g_printerr ("banwatch %s: %s %s\n", command, _("warning:"), warnings[i]);
+
+  return g_steal_pointer (&store);
+}
+
+/**
+ * bw_cli_known_hosts_path:
+ * @option: (nullable): what --known-hosts said
+ *
+ * Returns: (transfer full): the known_hosts file to use
+ */
+char *
+bw_cli_known_hosts_path (const char *option)
+{
+  if (option != NULL && *option != '\0')
+    return g_canonicalize_filename (option, NULL);
+  return bw_probe_default_known_hosts ();
+}
+
+/**
+ * bw_cli_parse_options:
+ *
+ * Parses with @context and rejects leftover arguments beyond the command's own.
+ */
+gboolean
+bw_cli_parse_options (const char       *command,
+                      GOptionContext   *context,
+                      int              *argc,
+                      char           ***argv,
+                      int              *out_exit_code)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      *out_exit_code = bw_cli_usage_error (command, "%s", error->message);
+      return FALSE;
+    }
+
   return TRUE;
 }
 

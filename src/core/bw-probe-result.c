@@ -29,6 +29,8 @@ bw_probe_result_clear (BwProbeResult *self)
   g_clear_pointer (&self->address, g_free);
   g_clear_pointer (&self->banner, g_free);
   g_clear_pointer (&self->fingerprint, g_free);
+  g_clear_pointer (&self->hostkey_type, g_free);
+  g_clear_pointer (&self->hostkey_base64, g_free);
 }
 
 /**

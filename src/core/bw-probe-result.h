@@ -39,6 +39,8 @@ typedef struct {
   char         *address;        /* the address that answered (or was tried last), or NULL */
   char         *banner;         /* the server's identification string, or NULL */
   char         *fingerprint;    /* "SHA256:…" of the host key, or NULL */
+  char         *hostkey_type;   /* "ssh-ed25519", …, for pinning; not in the JSON */
+  char         *hostkey_base64; /* the host key blob, for pinning; not in the JSON */
   guint         auth_requests;  /* authentication requests sent: 0 or 1 */
   gboolean      hostkey_stored; /* the host key was added to known_hosts by this probe */
   gint64        timings_ms[BW_N_TIMINGS];

@@ -13,6 +13,9 @@ typedef enum {
   BW_VALIDATE_ERROR_USER,
   BW_VALIDATE_ERROR_NAME,
   BW_VALIDATE_ERROR_TIMEOUT,
+  BW_VALIDATE_ERROR_PROVIDER,
+  BW_VALIDATE_ERROR_NOTES,
+  BW_VALIDATE_ERROR_KEY,
 } BwValidateError;
 
 GQuark   bw_validate_error_quark (void);

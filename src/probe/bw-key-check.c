@@ -64,12 +64,7 @@ bw_key_info_free (BwKeyInfo *info)
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
-/* Paths go into commands the user may paste into a shell, so they are quoted there. */
-static char *
-quoted (const char *display)
-{
-  return g_shell_quote (display);
-}
+/* Hints hold commands to paste into a shell, so the path in them is quoted (q). */
 
 static gboolean
 corrupt_error (GError    **error,
@@ -500,12 +495,13 @@ next_begin_label (const char  *text,
   while ((p = strstr (p, begin)) != NULL)
     {
       const char *label = p + strlen (begin);
-      const char *stop = line_end (label);
-      const char *label_end;
+      /* Labels are short: looking no further than this keeps a damaged file to one pass. */
+      gsize window = strnlen (label, 72);
+      const char *newline = memchr (label, '\n', window);
+      gsize span = newline != NULL ? (gsize) (newline - label) : window;
+      const char *label_end = g_strstr_len (label, (gssize) span, "-----");
       gboolean valid = TRUE;
 
-      /* Only look within this line, so that a large damaged file costs one pass. */
-      label_end = g_strstr_len (label, MIN (stop - label, 72), "-----");
       if ((p == text || p[-1] == '\n') && label_end != NULL && label_end > label)
         {
           for (const char *c = label; c < label_end && valid; c++)
@@ -650,7 +646,7 @@ check_openssh_encryption (const char  *display,
     {
       if (g_str_equal (cipher, crashing_ciphers[i]))
         {
-          g_autofree char *q = quoted (display);
+          g_autofree char *q = g_shell_quote (display);
 
           g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_UNSUPPORTED_CIPHER,
                        _("%s is encrypted with %s, which libssh cannot decrypt (it would "
@@ -668,7 +664,7 @@ check_openssh_encryption (const char  *display,
     }
   if (found == NULL)
     {
-      g_autofree char *q = quoted (display);
+      g_autofree char *q = g_shell_quote (display);
 
       g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_UNSUPPORTED_CIPHER,
                    _("%s is encrypted with the unknown cipher %s. Re-encrypt the key with a "
@@ -682,7 +678,7 @@ check_openssh_encryption (const char  *display,
                           _("it is encrypted, yet names no key derivation function"));
   if (!g_str_equal (kdf, "bcrypt"))
     {
-      g_autofree char *q = quoted (display);
+      g_autofree char *q = g_shell_quote (display);
 
       g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_UNSUPPORTED_CIPHER,
                    _("%s derives its encryption key with %s, which libssh does not support "
@@ -697,7 +693,7 @@ check_openssh_encryption (const char  *display,
 
   if (rounds > BW_KEY_MAX_KDF_ROUNDS)
     {
-      g_autofree char *q = quoted (display);
+      g_autofree char *q = g_shell_quote (display);
 
       g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_UNSUPPORTED_CIPHER,
                    _("%s uses %u bcrypt rounds; decrypting it before every check would take "
@@ -1022,7 +1018,7 @@ parse_pem (const char      *display,
         }
       if (found == NULL)
         {
-          g_autofree char *q = quoted (display);
+          g_autofree char *q = g_shell_quote (display);
 
           g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_UNSUPPORTED_CIPHER,
                        _("%s is encrypted with %s, which Banwatch cannot decrypt (OpenSSL 3 "
@@ -1078,7 +1074,7 @@ open_error (GError    **error,
     case EACCES:
     case EPERM:
       {
-        g_autofree char *q = quoted (display);
+        g_autofree char *q = g_shell_quote (display);
 
         g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_NOT_READABLE,
                      _("The key file %s cannot be read: permission denied. It should belong "
@@ -1269,15 +1265,13 @@ explain_unusable (const char *text,
                   gboolean    has_certificate,
                   GError    **error)
 {
-  /* Where these files start; a UTF-8 byte order mark and blank lines are skipped. */
-  if (g_str_has_prefix (text, "\xef\xbb\xbf"))
-    text += 3;
+  /* Where these files start; blank lines are skipped. */
   while (g_ascii_isspace (*text))
     text++;
 
   if (g_str_has_prefix (text, "PuTTY-User-Key-File-"))
     {
-      g_autofree char *q = quoted (display);
+      g_autofree char *q = g_shell_quote (display);
 
       g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_UNSUPPORTED_FORMAT,
                    _("%s is a PuTTY key (.ppk). Convert it to OpenSSH format, e.g. "
@@ -1293,7 +1287,7 @@ explain_unusable (const char *text,
 
   if (g_str_has_prefix (text, "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----"))
     {
-      g_autofree char *q = quoted (display);
+      g_autofree char *q = g_shell_quote (display);
 
       g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_UNSUPPORTED_FORMAT,
                    _("%s is an SSH.COM (SSH2) private key. Convert it to OpenSSH format: "
@@ -1334,6 +1328,10 @@ parse_contents (const char   *path,
   gboolean has_public;
   gboolean has_certificate;
   GError *local_error = NULL;
+
+  /* A byte order mark, as some Windows editors add; only the key block reaches libssh. */
+  if (g_str_has_prefix (text, "\xef\xbb\xbf"))
+    text += 3;
 
   if (contents->len == 0)
     {
@@ -1431,7 +1429,7 @@ inspect (const char   *path,
    * "chmod 600" would be the wrong advice for it. */
   if ((mode & 077) != 0)
     {
-      g_autofree char *q = quoted (display);
+      g_autofree char *q = g_shell_quote (display);
 
       g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_TOO_OPEN,
                    _("The private key %s can be read by other users (permissions %04o); SSH "
@@ -1562,7 +1560,7 @@ bw_key_load (const char  *path,
                                      refuse_passphrase_prompt_cb, NULL, &key) != SSH_OK
       || key == NULL)
     {
-      g_autofree char *q = quoted (display);
+      g_autofree char *q = g_shell_quote (display);
 
       if (info->encrypted)
         g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_WRONG_PASSPHRASE,

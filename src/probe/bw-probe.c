@@ -373,28 +373,37 @@ classify_connect_failure (ProbeRun    *run,
                                  _("The connection closed during the SSH handshake: %s"), error);
 }
 
-static char *
-server_fingerprint (ssh_session session)
+/* Records the host key's fingerprint, and its type and blob so that a caller can pin it
+ * after asking the user, without a second connection. */
+static void
+record_server_key (BwProbeResult *result,
+                   ssh_session    session)
 {
   ssh_key server_key = NULL;
   unsigned char *hash = NULL;
   size_t hash_length = 0;
-  char *fingerprint = NULL;
-  char *result = NULL;
+  char *base64 = NULL;
 
   if (ssh_get_server_publickey (session, &server_key) != SSH_OK)
-    return NULL;
+    return;
 
   if (ssh_get_publickey_hash (server_key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hash_length) == 0)
     {
-      fingerprint = ssh_get_fingerprint_hash (SSH_PUBLICKEY_HASH_SHA256, hash, hash_length);
-      result = g_strdup (fingerprint);
+      char *fingerprint = ssh_get_fingerprint_hash (SSH_PUBLICKEY_HASH_SHA256, hash, hash_length);
+
+      result->fingerprint = g_strdup (fingerprint);
       ssh_string_free_char (fingerprint);
       ssh_clean_pubkey_hash (&hash);
     }
 
+  if (ssh_pki_export_pubkey_base64 (server_key, &base64) == SSH_OK)
+    {
+      result->hostkey_base64 = g_strdup (base64);
+      ssh_string_free_char (base64);
+      result->hostkey_type = g_strdup (ssh_key_type_to_char (ssh_key_type (server_key)));
+    }
+
   ssh_key_free (server_key);
-  return result;
 }
 
 /* Returns TRUE when authentication may go on. */
@@ -405,7 +414,7 @@ check_host_key (ProbeRun    *run,
   const BwProbeRequest *request = run->request;
   enum ssh_known_hosts_e state;
 
-  run->result->fingerprint = server_fingerprint (session);
+  record_server_key (run->result, session);
   state = ssh_session_is_known_server (session);
 
   switch (state)
@@ -639,8 +648,15 @@ run_ssh (ProbeRun *run,
       run->result->banner = g_strdup (ssh_get_serverbanner (session));
       phase_done (run, BW_TIMING_KEX);
 
-      if (check_host_key (run, session) && authenticate (run, session, key))
-        run_command (run, session);
+      if (check_host_key (run, session))
+        {
+          if (request->hostkey_only)
+            bw_probe_result_set_outcome (run->result, BW_OBSERVATION_OK, BW_PHASE_HOSTKEY, NULL,
+                                         _("The host key %s is trusted; no authentication was sent"),
+                                         run->result->fingerprint);
+          else if (authenticate (run, session, key))
+            run_command (run, session);
+        }
     }
 
   if (connected && run_get_abort (run) == ABORT_NONE)
@@ -669,8 +685,10 @@ probe_run (ProbeRun  *run,
   int sock;
 
   /* Phase 1: the key, locally, before any packet leaves the machine. */
-  key = bw_key_load (request->key_path, request->passphrase, &key_info, &local_error);
-  if (key == NULL)
+  key = request->hostkey_only
+        ? NULL
+        : bw_key_load (request->key_path, request->passphrase, &key_info, &local_error);
+  if (key == NULL && !request->hostkey_only)
     {
       bw_probe_result_set_outcome (run->result, BW_OBSERVATION_KEY_UNUSABLE, BW_PHASE_KEY_CHECK,
                                    _("No connection was made."), "%s", local_error->message);
@@ -738,11 +756,11 @@ probe_run (ProbeRun  *run,
     goto cancelled;
 
 done:
-  ssh_key_free (key);
+  g_clear_pointer (&key, ssh_key_free);
   return g_steal_pointer (&run->result);
 
 cancelled:
-  ssh_key_free (key);
+  g_clear_pointer (&key, ssh_key_free);
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The probe was cancelled"));
   return NULL;
 }
@@ -771,7 +789,8 @@ bw_probe_run (const BwProbeRequest  *request,
 
   g_return_val_if_fail (request != NULL, NULL);
   g_return_val_if_fail (request->host != NULL && request->user != NULL, NULL);
-  g_return_val_if_fail (request->key_path != NULL && request->known_hosts != NULL, NULL);
+  g_return_val_if_fail (request->key_path != NULL || request->hostkey_only, NULL);
+  g_return_val_if_fail (request->known_hosts != NULL, NULL);
 
   run.request = request;
   run.result = bw_probe_result_new ();

@@ -31,6 +31,7 @@ typedef struct {
   char     *known_hosts;         /* Banwatch's own known_hosts file */
   guint     timeout_s;           /* overall deadline, BW_PROBE_MIN_TIMEOUT_S or more */
   gboolean  accept_new_hostkey;  /* store an unknown host key and go on (explicit trust) */
+  gboolean  hostkey_only;        /* stop after the host key check: no key, no authentication */
 } BwProbeRequest;
 
 GType           bw_probe_request_get_type (void) G_GNUC_CONST;

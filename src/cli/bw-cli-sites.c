@@ -1,0 +1,1070 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "bw-cli"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <gio/gunixinputstream.h>
+#include <glib/gi18n-lib.h>
+
+#include "core/bw-provider.h"
+#ifdef BW_HAVE_SSH_CONFIG
+#include "core/bw-ssh-config.h"
+#endif
+#include "core/bw-validate.h"
+#include "probe/bw-key-check.h"
+#include "bw-cli.h"
+#include "bw-cli-private.h"
+
+#define EXPORT_FORMAT "banwatch-sites"
+#define EXPORT_VERSION 1
+
+typedef struct {
+  char     *name;
+  char     *host;
+  char     *port;
+  char     *user;
+  char     *key;
+  char     *passphrase_fd;
+  char     *provider;
+  char     *notes;
+  gboolean  clear_passphrase;
+} SiteOptions;
+
+static void
+site_options_clear (SiteOptions *o)
+{
+  g_clear_pointer (&o->name, g_free);
+  g_clear_pointer (&o->host, g_free);
+  g_clear_pointer (&o->port, g_free);
+  g_clear_pointer (&o->user, g_free);
+  g_clear_pointer (&o->key, g_free);
+  g_clear_pointer (&o->passphrase_fd, g_free);
+  g_clear_pointer (&o->provider, g_free);
+  g_clear_pointer (&o->notes, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SiteOptions, site_options_clear)
+
+static void
+wipe_string (char *secret)
+{
+  if (secret != NULL)
+    explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+typedef char SecretString;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecretString, wipe_string)
+
+static GOptionContext *
+site_options_context (SiteOptions *o,
+                      gboolean     for_edit)
+{
+  const GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &o->name, N_("Display name, unique"), "NAME" },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &o->host, N_("Host name or address"), "HOST" },
+    { "port", 0, 0, G_OPTION_ARG_STRING, &o->port, N_("SSH port (default: the provider's)"), "PORT" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &o->user, N_("Remote user name"), "USER" },
+    { "key", 0, 0, G_OPTION_ARG_FILENAME, &o->key, N_("The private key file (referenced, never copied)"), "FILE" },
+    { "passphrase-fd", 0, 0, G_OPTION_ARG_STRING, &o->passphrase_fd,
+      N_("Read the key's passphrase from this file descriptor"), "N" },
+    { "provider", 0, 0, G_OPTION_ARG_STRING, &o->provider, N_("Provider preset: xserver or generic"), "ID" },
+    { "notes", 0, 0, G_OPTION_ARG_STRING, &o->notes, N_("Free notes"), "TEXT" },
+    { NULL }
+  };
+  const GOptionEntry edit_entries[] = {
+    { "clear-passphrase", 0, 0, G_OPTION_ARG_NONE, &o->clear_passphrase,
+      N_("Forget the stored passphrase"), NULL },
+    { NULL }
+  };
+  GOptionContext *context = g_option_context_new (for_edit ? "NAME" : NULL);
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (for_edit)
+    g_option_context_add_main_entries (context, edit_entries, GETTEXT_PACKAGE);
+  return context;
+}
+
+/* Applies the options that were given to @site, validating each as it goes. */
+static gboolean
+apply_site_options (SiteOptions  *o,
+                    BwSite       *site,
+                    gboolean      is_new,
+                    GError      **error)
+{
+  const BwProvider *provider = bw_provider_lookup (bw_site_get_provider (site));
+
+  if (o->provider != NULL)
+    {
+      provider = bw_provider_lookup (o->provider);
+      if (provider == NULL)
+        {
+          g_autofree char *ids = bw_provider_list_ids ();
+          g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_PROVIDER,
+                       _("Unknown provider “%s”; choose one of: %s."), o->provider, ids);
+          return FALSE;
+        }
+      bw_site_set_provider (site, provider->id);
+    }
+
+  if (o->name != NULL)
+    {
+      if (!bw_validate_name (o->name, error))
+        return FALSE;
+      bw_site_set_name (site, o->name);
+    }
+
+  if (o->host != NULL)
+    {
+      g_autofree char *host = bw_validate_host (o->host, error);
+      if (host == NULL)
+        return FALSE;
+      bw_site_set_host (site, host);
+    }
+
+  if (o->port != NULL)
+    {
+      guint16 port;
+      if (!bw_validate_port (o->port, &port, error))
+        return FALSE;
+      bw_site_set_port (site, port);
+    }
+  else if (is_new && provider != NULL)
+    bw_site_set_port (site, provider->default_port);
+
+  if (o->user != NULL)
+    {
+      if (!bw_validate_user (o->user, error))
+        return FALSE;
+      bw_site_set_user (site, o->user);
+    }
+
+  if (o->key != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (*o->key == '\0')
+        {
+          g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_KEY, _("The key path is empty."));
+          return FALSE;
+        }
+      path = g_canonicalize_filename (o->key, NULL);
+      bw_site_set_key_path (site, path);
+    }
+
+  if (o->notes != NULL)
+    bw_site_set_notes (site, o->notes);
+
+  return bw_site_validate (site, error);
+}
+
+static gboolean
+check_key (BwSite      *site,
+           const char  *passphrase,
+           GError     **error)
+{
+  g_autoptr(BwKeyInfo) info = NULL;
+
+  if (bw_site_get_key_path (site) == NULL)
+    return TRUE;
+
+  info = bw_key_check (bw_site_get_key_path (site), passphrase, error);
+  return info != NULL;
+}
+
+static void
+print_site_line (BwSite *site)
+{
+  g_autofree char *destination = bw_site_dup_destination (site);
+  const char *key = bw_site_get_key_path (site);
+
+  g_print ("%-24s %s@%s  %s  %s\n", bw_site_get_name (site), bw_site_get_user (site),
+           destination, bw_site_get_provider (site), key != NULL ? key : _("(no key chosen)"));
+}
+
+static int
+sites_list (int    argc,
+            char **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(BwSiteStore) store = NULL;
+  guint n_items;
+  int status;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!bw_cli_parse_options ("sites list", context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return bw_cli_usage_error ("sites list", _("unexpected argument “%s”"), argv[1]);
+
+  store = bw_cli_open_store ("sites list", &status);
+  if (store == NULL)
+    return status;
+
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (store));
+  if (json)
+    {
+      g_autoptr(JsonArray) array = json_array_new ();
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      for (guint i = 0; i < n_items; i++)
+        {
+          g_autoptr(BwSite) site = g_list_model_get_item (G_LIST_MODEL (store), i);
+          json_array_add_element (array, bw_site_to_json (site, FALSE));
+        }
+      json_node_set_array (node, array);
+      bw_cli_print_json (node);
+      return BW_EXIT_OK;
+    }
+
+  if (n_items == 0)
+    {
+      g_print ("%s\n", _("No sites yet. Add one with “banwatch sites add”, or bring them from "
+                         "~/.ssh/config with “banwatch sites import-ssh-config”."));
+      return BW_EXIT_OK;
+    }
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(BwSite) site = g_list_model_get_item (G_LIST_MODEL (store), i);
+      print_site_line (site);
+    }
+  return BW_EXIT_OK;
+}
+
+static int
+sites_show (int    argc,
+            char **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
+  g_autoptr(BwSiteStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  const BwProvider *provider;
+  BwSite *site;
+  int status;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!bw_cli_parse_options ("sites show", context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return bw_cli_usage_error ("sites show", _("give exactly one site name"));
+
+  store = bw_cli_open_store ("sites show", &status);
+  if (store == NULL)
+    return status;
+
+  site = bw_site_store_find_by_name (store, argv[1], &error);
+  if (site == NULL)
+    return bw_cli_fail ("sites show", error);
+
+  if (json)
+    {
+      g_autoptr(JsonNode) node = bw_site_to_json (site, FALSE);
+      bw_cli_print_json (node);
+      return BW_EXIT_OK;
+    }
+
+  provider = bw_provider_lookup (bw_site_get_provider (site));
+  g_print ("%s: %s\n", _("Name"), bw_site_get_name (site));
+  g_print ("%s: %s\n", _("Host"), bw_site_get_host (site));
+  g_print ("%s: %u\n", _("Port"), bw_site_get_port (site));
+  g_print ("%s: %s\n", _("User"), bw_site_get_user (site));
+  g_print ("%s: %s\n", _("Key"), bw_site_get_key_path (site) != NULL
+                                 ? bw_site_get_key_path (site) : _("(no key chosen)"));
+  g_print ("%s: %s\n", _("Passphrase stored"), bw_site_get_has_passphrase (site) ? _("yes") : _("no"));
+  g_print ("%s: %s\n", _("Provider"), provider != NULL ? _(provider->display_name) : bw_site_get_provider (site));
+  if (provider != NULL && provider->notes != NULL)
+    g_print ("%s: %s\n", _("Provider notes"), _(provider->notes));
+  if (*bw_site_get_notes (site) != '\0')
+    g_print ("%s: %s\n", _("Notes"), bw_site_get_notes (site));
+  g_print ("%s: %s\n", _("Id"), bw_site_get_id (site));
+  return BW_EXIT_OK;
+}
+
+static int
+sites_add (int    argc,
+           char **argv)
+{
+  g_auto(SiteOptions) o = { 0 };
+  g_autoptr(GOptionContext) context = site_options_context (&o, FALSE);
+  g_autoptr(SecretString) passphrase = NULL;
+  g_autoptr(BwSiteStore) store = NULL;
+  g_autoptr(BwSite) site = bw_site_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *destination = NULL;
+  int status;
+
+  if (!bw_cli_parse_options ("sites add", context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return bw_cli_usage_error ("sites add", _("unexpected argument “%s”"), argv[1]);
+  if (o.name == NULL)
+    return bw_cli_usage_error ("sites add", _("--name is required"));
+  if (o.host == NULL)
+    return bw_cli_usage_error ("sites add", _("--host is required"));
+  if (o.user == NULL)
+    return bw_cli_usage_error ("sites add", _("--user is required"));
+  if (o.key == NULL)
+    return bw_cli_usage_error ("sites add", _("--key is required"));
+
+  if (!apply_site_options (&o, site, TRUE, &error))
+    return bw_cli_fail ("sites add", error);
+
+  if (o.passphrase_fd != NULL && !bw_cli_read_passphrase_fd (o.passphrase_fd, &passphrase, &error))
+    return bw_cli_fail ("sites add", error);
+
+  if (!check_key (site, passphrase, &error))
+    return bw_cli_fail ("sites add", error);
+
+  store = bw_cli_open_store ("sites add", &status);
+  if (store == NULL)
+    return status;
+
+  if (!bw_site_store_save_sync (store, site, passphrase != NULL ? passphrase : "", NULL, &error))
+    return bw_cli_fail ("sites add", error);
+
+  destination = bw_site_dup_destination (site);
+  g_print (_("Added “%s” (%s@%s).\n"), bw_site_get_name (site), bw_site_get_user (site), destination);
+  return BW_EXIT_OK;
+}
+
+static int
+sites_edit (int    argc,
+            char **argv)
+{
+  g_auto(SiteOptions) o = { 0 };
+  g_autoptr(GOptionContext) context = site_options_context (&o, TRUE);
+  g_autoptr(SecretString) passphrase = NULL;
+  g_autoptr(SecretString) stored = NULL;
+  g_autoptr(BwSiteStore) store = NULL;
+  g_autoptr(BwSite) site = NULL;
+  g_autoptr(GError) error = NULL;
+  BwSite *existing;
+  int status;
+
+  if (!bw_cli_parse_options ("sites edit", context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return bw_cli_usage_error ("sites edit", _("give exactly one site name"));
+  if (o.passphrase_fd != NULL && o.clear_passphrase)
+    return bw_cli_usage_error ("sites edit", _("--passphrase-fd and --clear-passphrase exclude each other"));
+
+  if (o.passphrase_fd != NULL && !bw_cli_read_passphrase_fd (o.passphrase_fd, &passphrase, &error))
+    return bw_cli_fail ("sites edit", error);
+  if (o.clear_passphrase)
+    passphrase = g_strdup ("");
+
+  store = bw_cli_open_store ("sites edit", &status);
+  if (store == NULL)
+    return status;
+
+  existing = bw_site_store_find_by_name (store, argv[1], &error);
+  if (existing == NULL)
+    return bw_cli_fail ("sites edit", error);
+
+  site = bw_site_copy (existing);
+  if (!apply_site_options (&o, site, FALSE, &error))
+    return bw_cli_fail ("sites edit", error);
+
+  if (!bw_site_store_check_name (store, bw_site_get_name (site), bw_site_get_id (site), &error))
+    return bw_cli_fail ("sites edit", error);
+
+  /* The key is checked on every save, with the passphrase it will be used with. */
+  if (passphrase == NULL && bw_site_get_has_passphrase (existing))
+    {
+      stored = bw_site_store_lookup_passphrase_sync (store, existing, NULL, &error);
+      if (stored == NULL)
+        return bw_cli_fail ("sites edit", error);
+    }
+  if (!check_key (site, passphrase != NULL ? passphrase : stored, &error))
+    return bw_cli_fail ("sites edit", error);
+
+  if (!bw_site_store_save_sync (store, site, passphrase, NULL, &error))
+    return bw_cli_fail ("sites edit", error);
+
+  g_print (_("Saved “%s”.\n"), bw_site_get_name (site));
+  return BW_EXIT_OK;
+}
+
+static int
+sites_remove (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
+  g_autoptr(BwSiteStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BwSite) site = NULL;
+  BwSite *found;
+  int status;
+
+  if (!bw_cli_parse_options ("sites remove", context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return bw_cli_usage_error ("sites remove", _("give exactly one site name"));
+
+  store = bw_cli_open_store ("sites remove", &status);
+  if (store == NULL)
+    return status;
+
+  found = bw_site_store_find_by_name (store, argv[1], &error);
+  if (found == NULL)
+    return bw_cli_fail ("sites remove", error);
+
+  site = g_object_ref (found);
+  if (!bw_site_store_remove_sync (store, site, NULL, &error))
+    return bw_cli_fail ("sites remove", error);
+
+  g_print (_("Removed “%s”. Its key file was not touched.\n"), bw_site_get_name (site));
+  return BW_EXIT_OK;
+}
+
+static int
+sites_export (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("FILE|-");
+  g_autoptr(BwSiteStore) store = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint n_items;
+  int status;
+
+  if (!bw_cli_parse_options ("sites export", context, &argc, &argv, &status))
+    return status;
+  if (argc != 2 || *argv[1] == '\0')
+    return bw_cli_usage_error ("sites export", _("give one file name, or - for standard output"));
+
+  store = bw_cli_open_store ("sites export", &status);
+  if (store == NULL)
+    return status;
+
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (store));
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "format");
+  json_builder_add_string_value (builder, EXPORT_FORMAT);
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_int_value (builder, EXPORT_VERSION);
+  json_builder_set_member_name (builder, "sites");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(BwSite) site = g_list_model_get_item (G_LIST_MODEL (store), i);
+      json_builder_add_value (builder, bw_site_to_json (site, TRUE));
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+
+  if (g_str_equal (argv[1], "-"))
+    {
+      g_print ("%s\n", text);
+      return BW_EXIT_OK;
+    }
+
+  if (!g_file_set_contents_full (argv[1], text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+    return bw_cli_fail ("sites export", error);
+
+  g_printerr (_("Exported %u sites to %s (no passphrases).\n"), n_items, argv[1]);
+  return BW_EXIT_OK;
+}
+
+static const char * const import_members[] = {
+  "name", "host", "port", "user", "key", "provider", "notes", NULL
+};
+
+static gboolean
+member_string (JsonObject  *object,
+               const char  *member,
+               gboolean     required,
+               const char **out_value,
+               GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  *out_value = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      if (required)
+        g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_NAME,
+                     _("“%s” is missing."), member);
+      return !required;
+    }
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_NAME,
+                   _("“%s” must be a string."), member);
+      return FALSE;
+    }
+
+  *out_value = json_node_get_string (node);
+  return TRUE;
+}
+
+/* One entry of an exported file into a new, validated site; the key must exist and be a
+ * supported private key, but an encrypted one may wait for its passphrase. */
+static BwSite *
+site_from_import_entry (JsonNode  *node,
+                        GError   **error)
+{
+  g_autoptr(BwSite) site = bw_site_new ();
+  g_autoptr(BwKeyInfo) info = NULL;
+  g_auto(SiteOptions) o = { 0 };
+  g_autoptr(GList) members = NULL;
+  JsonObject *object;
+  JsonNode *port;
+  const char *value;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_NAME, _("An entry must be an object."));
+      return NULL;
+    }
+  object = json_node_get_object (node);
+
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_strv_contains (import_members, l->data))
+      {
+        g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_NAME,
+                     _("Unknown field “%s”."), (const char *) l->data);
+        return NULL;
+      }
+
+  if (!member_string (object, "name", TRUE, &value, error))
+    return NULL;
+  o.name = g_strdup (value);
+  if (!member_string (object, "host", TRUE, &value, error))
+    return NULL;
+  o.host = g_strdup (value);
+  if (!member_string (object, "user", TRUE, &value, error))
+    return NULL;
+  o.user = g_strdup (value);
+  if (!member_string (object, "key", FALSE, &value, error))
+    return NULL;
+  o.key = g_strdup (value);
+  if (!member_string (object, "provider", FALSE, &value, error))
+    return NULL;
+  o.provider = g_strdup (value);
+  if (!member_string (object, "notes", FALSE, &value, error))
+    return NULL;
+  o.notes = g_strdup (value);
+
+  port = json_object_get_member (object, "port");
+  if (port != NULL)
+    {
+      if (!JSON_NODE_HOLDS_VALUE (port) || json_node_get_value_type (port) != G_TYPE_INT64)
+        {
+          g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_PORT,
+                       _("“port” must be a number between 1 and 65535."));
+          return NULL;
+        }
+      o.port = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (port));
+    }
+
+  if (!apply_site_options (&o, site, TRUE, error))
+    return NULL;
+
+  if (bw_site_get_key_path (site) != NULL)
+    {
+      info = bw_key_inspect (bw_site_get_key_path (site), error);
+      if (info == NULL)
+        return NULL;
+    }
+
+  return g_steal_pointer (&site);
+}
+
+static GBytes *
+read_input (const char  *path,
+            GError     **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (g_str_equal (path, "-"))
+    {
+      g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
+      g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+
+      if (g_output_stream_splice (out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, error) < 0)
+        return NULL;
+      return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+    }
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR, _("“%s” is a folder, not a file."), path);
+      return NULL;
+    }
+
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  return g_bytes_new_take (g_steal_pointer (&contents), length);
+}
+
+static int
+sites_import (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("FILE|-");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(BwSiteStore) store = NULL;
+  g_autoptr(GPtrArray) sites = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  JsonObject *root;
+  JsonNode *version;
+  JsonArray *entries;
+  const char *format = NULL;
+  guint n_bad = 0;
+  int status;
+
+  if (!bw_cli_parse_options ("sites import", context, &argc, &argv, &status))
+    return status;
+  if (argc != 2 || *argv[1] == '\0')
+    return bw_cli_usage_error ("sites import", _("give one file name, or - for standard input"));
+
+  bytes = read_input (argv[1], &error);
+  if (bytes == NULL)
+    return bw_cli_fail ("sites import", error);
+
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+    return bw_cli_usage_error ("sites import", _("not a valid JSON file: %s"), error->message);
+
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return bw_cli_usage_error ("sites import", _("not a Banwatch sites file: the top level is not an object"));
+  root = json_node_get_object (json_parser_get_root (parser));
+
+  if (json_object_has_member (root, "format") &&
+      JSON_NODE_HOLDS_VALUE (json_object_get_member (root, "format")) &&
+      json_node_get_value_type (json_object_get_member (root, "format")) == G_TYPE_STRING)
+    format = json_object_get_string_member (root, "format");
+  if (g_strcmp0 (format, EXPORT_FORMAT) != 0)
+    return bw_cli_usage_error ("sites import", _("not a Banwatch sites file: “format” is not “%s”"),
+                               EXPORT_FORMAT);
+
+  version = json_object_get_member (root, "version");
+  if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
+      json_node_get_value_type (version) != G_TYPE_INT64 || json_node_get_int (version) != EXPORT_VERSION)
+    return bw_cli_usage_error ("sites import", _("unsupported file version: this Banwatch reads version %d"),
+                               EXPORT_VERSION);
+
+  if (!json_object_has_member (root, "sites") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "sites")))
+    return bw_cli_usage_error ("sites import", _("“sites” is missing or is not a list"));
+  entries = json_object_get_array_member (root, "sites");
+
+  store = bw_cli_open_store ("sites import", &status);
+  if (store == NULL)
+    return status;
+
+  /* Every entry is checked, and every problem reported, before anything is written. */
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      JsonNode *node = json_array_get_element (entries, i);
+      g_autoptr(GError) entry_error = NULL;
+      g_autoptr(BwSite) site = site_from_import_entry (node, &entry_error);
+      const char *name = NULL;
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        name = json_object_get_string_member_with_default (json_node_get_object (node), "name", NULL);
+
+      if (site != NULL && !bw_site_store_check_name (store, bw_site_get_name (site), NULL, &entry_error))
+        g_clear_object (&site);
+
+      for (guint j = 0; site != NULL && j < sites->len; j++)
+        {
+          g_autofree char *a = bw_site_name_fold (bw_site_get_name (site));
+          g_autofree char *b = bw_site_name_fold (bw_site_get_name (g_ptr_array_index (sites, j)));
+
+          if (g_str_equal (a, b))
+            {
+              g_set_error (&entry_error, BW_STORE_ERROR, BW_STORE_ERROR_DUPLICATE,
+                           _("The name appears twice in the file."));
+              g_clear_object (&site);
+            }
+        }
+
+      if (site == NULL)
+        {
+          g_printerr ("banwatch sites import: entry %u (“%s”): %s\n", i + 1,
+                      name != NULL ? name : "?", entry_error->message);
+          n_bad++;
+          continue;
+        }
+      g_ptr_array_add (sites, g_steal_pointer (&site));
+    }
+
+  if (n_bad > 0)
+    {
+      g_printerr (_("banwatch sites import: %u of %u entries are invalid; nothing was imported.\n"),
+                  n_bad, json_array_get_length (entries));
+      return BW_EXIT_USAGE;
+    }
+
+  if (!bw_site_store_add_all_sync (store, sites, NULL, &error))
+    return bw_cli_fail ("sites import", error);
+
+  g_print (_("Imported %u sites.\n"), sites->len);
+  for (guint i = 0; i < sites->len; i++)
+    {
+      BwSite *site = g_ptr_array_index (sites, i);
+      g_autoptr(BwKeyInfo) info = NULL;
+
+      if (bw_site_get_key_path (site) != NULL &&
+          (info = bw_key_inspect (bw_site_get_key_path (site), NULL)) != NULL && info->encrypted)
+        g_print (_("  “%s”: the key is encrypted; store its passphrase with “banwatch sites edit "
+                   "NAME --passphrase-fd N”.\n"), bw_site_get_name (site));
+    }
+  return BW_EXIT_OK;
+}
+
+#ifdef BW_HAVE_SSH_CONFIG
+typedef enum {
+  ENTRY_NEW,
+  ENTRY_NO_KEY,
+  ENTRY_EXISTS,
+  ENTRY_INVALID,
+  ENTRY_SKIPPED,
+} EntryStatus;
+
+static const char * const entry_status_words[] = { "new", "no-key", "exists", "invalid", "skipped" };
+
+typedef struct {
+  BwSshConfigHost *host;
+  BwSite          *site;     /* NULL unless importable */
+  EntryStatus      status;
+  GPtrArray       *notes;
+} ImportEntry;
+
+static void
+import_entry_free (ImportEntry *entry)
+{
+  g_clear_object (&entry->site);
+  g_clear_pointer (&entry->notes, g_ptr_array_unref);
+  g_free (entry);
+}
+
+static ImportEntry *
+import_entry_new (BwSshConfigHost *host,
+                  BwSiteStore     *store)
+{
+  ImportEntry *entry = g_new0 (ImportEntry, 1);
+  g_auto(SiteOptions) o = { 0 };
+  g_autoptr(BwSite) site = bw_site_new ();
+  g_autoptr(GError) error = NULL;
+  const char *key = NULL;
+
+  entry->host = host;
+  entry->notes = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; host->notes != NULL && i < host->notes->len; i++)
+    g_ptr_array_add (entry->notes, g_strdup (g_ptr_array_index (host->notes, i)));
+
+  if (host->proxy_jump != NULL || host->proxy_command != NULL)
+    {
+      entry->status = ENTRY_SKIPPED;
+      g_ptr_array_add (entry->notes, g_strdup (_("reached through ProxyJump/ProxyCommand, which "
+                                                 "Banwatch does not follow: not imported")));
+      return entry;
+    }
+
+  /* ssh offers the IdentityFiles in order; Banwatch takes the first that exists. */
+  for (guint i = 0; host->identity_files != NULL && i < host->identity_files->len; i++)
+    if (g_file_test (g_ptr_array_index (host->identity_files, i), G_FILE_TEST_EXISTS))
+      {
+        key = g_ptr_array_index (host->identity_files, i);
+        break;
+      }
+
+  o.name = g_strdup (host->alias);
+  o.host = g_strdup (host->hostname != NULL ? host->hostname : host->alias);
+  o.port = host->port != 0 ? g_strdup_printf ("%u", host->port) : g_strdup ("22");
+  o.user = g_strdup (host->user != NULL ? host->user : g_get_user_name ());
+  o.key = g_strdup (key);
+
+  if (host->user == NULL)
+    g_ptr_array_add (entry->notes, g_strdup_printf (_("no User: using the local user name “%s”"), o.user));
+
+  if (!apply_site_options (&o, site, FALSE, &error))
+    {
+      entry->status = ENTRY_INVALID;
+      g_ptr_array_add (entry->notes, g_strdup (error->message));
+      return entry;
+    }
+
+  if (key == NULL && host->identity_files != NULL && host->identity_files->len > 0)
+    {
+      entry->status = ENTRY_INVALID;
+      g_ptr_array_add (entry->notes, g_strdup_printf (_("IdentityFile %s does not exist"),
+                                                      (char *) g_ptr_array_index (host->identity_files, 0)));
+      return entry;
+    }
+
+  if (key != NULL)
+    {
+      g_autoptr(BwKeyInfo) info = bw_key_inspect (key, &error);
+
+      if (info == NULL)
+        {
+          entry->status = ENTRY_INVALID;
+          g_ptr_array_add (entry->notes, g_strdup (error->message));
+          return entry;
+        }
+      if (info->encrypted)
+        g_ptr_array_add (entry->notes, g_strdup (_("the key is encrypted: store its passphrase "
+                                                   "afterwards with “banwatch sites edit”")));
+    }
+
+  if (!bw_site_store_check_name (store, bw_site_get_name (site), NULL, &error))
+    {
+      entry->status = ENTRY_EXISTS;
+      g_ptr_array_add (entry->notes, g_strdup (error->message));
+      return entry;
+    }
+
+  entry->status = key != NULL ? ENTRY_NEW : ENTRY_NO_KEY;
+  entry->site = g_steal_pointer (&site);
+  return entry;
+}
+
+static void
+print_import_preview (GPtrArray *entries,
+                      GPtrArray *skipped)
+{
+  for (guint i = 0; i < entries->len; i++)
+    {
+      ImportEntry *entry = g_ptr_array_index (entries, i);
+
+      if (entry->site != NULL)
+        {
+          g_autofree char *destination = bw_site_dup_destination (entry->site);
+          const char *key = bw_site_get_key_path (entry->site);
+
+          g_print ("  %-8s %-24s %s@%s  %s\n", entry_status_words[entry->status],
+                   entry->host->alias, bw_site_get_user (entry->site), destination,
+                   key != NULL ? key : _("(no key)"));
+        }
+      else
+        g_print ("  %-8s %s\n", entry_status_words[entry->status], entry->host->alias);
+
+      for (guint j = 0; j < entry->notes->len; j++)
+        g_print ("           - %s\n", (char *) g_ptr_array_index (entry->notes, j));
+    }
+
+  for (guint i = 0; i < skipped->len; i++)
+    {
+      BwSshConfigSkip *skip = g_ptr_array_index (skipped, i);
+      g_print ("  %-8s %s (%s:%u): %s\n", "skipped", skip->text, skip->file, skip->line, skip->reason);
+    }
+}
+
+static JsonNode *
+import_preview_json (GPtrArray *entries,
+                     GPtrArray *skipped)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "entries");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      ImportEntry *entry = g_ptr_array_index (entries, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "alias");
+      json_builder_add_string_value (builder, entry->host->alias);
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_string_value (builder, entry_status_words[entry->status]);
+      json_builder_set_member_name (builder, "site");
+      if (entry->site != NULL)
+        json_builder_add_value (builder, bw_site_to_json (entry->site, TRUE));
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "notes");
+      json_builder_begin_array (builder);
+      for (guint j = 0; j < entry->notes->len; j++)
+        json_builder_add_string_value (builder, g_ptr_array_index (entry->notes, j));
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  json_builder_set_member_name (builder, "skipped");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < skipped->len; i++)
+    {
+      BwSshConfigSkip *skip = g_ptr_array_index (skipped, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "file");
+      json_builder_add_string_value (builder, skip->file);
+      json_builder_set_member_name (builder, "line");
+      json_builder_add_int_value (builder, skip->line);
+      json_builder_set_member_name (builder, "text");
+      json_builder_add_string_value (builder, skip->text);
+      json_builder_set_member_name (builder, "reason");
+      json_builder_add_string_value (builder, skip->reason);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+static int
+sites_import_ssh_config (int    argc,
+                         char **argv)
+{
+  gboolean apply = FALSE;
+  gboolean json = FALSE;
+  g_auto(GStrv) only = NULL;
+  const GOptionEntry entries[] = {
+    { "apply", 0, 0, G_OPTION_ARG_NONE, &apply, N_("Store the selected entries (default: preview only)"), NULL },
+    { "only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only, N_("Select this Host alias (repeatable)"), "ALIAS" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the preview as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("[FILE]");
+  g_autoptr(BwSshConfig) config = NULL;
+  g_autoptr(BwSiteStore) store = NULL;
+  g_autoptr(GPtrArray) import = g_ptr_array_new_with_free_func ((GDestroyNotify) import_entry_free);
+  g_autoptr(GPtrArray) selected = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  GPtrArray *hosts;
+  int status;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!bw_cli_parse_options ("sites import-ssh-config", context, &argc, &argv, &status))
+    return status;
+  if (argc > 2)
+    return bw_cli_usage_error ("sites import-ssh-config", _("give at most one file"));
+
+  path = argc == 2 ? g_strdup (argv[1]) : g_build_filename (g_get_home_dir (), ".ssh", "config", NULL);
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    return bw_cli_usage_error ("sites import-ssh-config", _("“%s” is a folder, not an ssh_config file"), path);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return bw_cli_usage_error ("sites import-ssh-config", _("“%s” does not exist"), path);
+
+  config = bw_ssh_config_load_file (path, NULL, &error);
+  if (config == NULL)
+    return bw_cli_usage_error ("sites import-ssh-config", "%s", error->message);
+
+  store = bw_cli_open_store ("sites import-ssh-config", &status);
+  if (store == NULL)
+    return status;
+
+  hosts = bw_ssh_config_get_hosts (config);
+  for (guint i = 0; i < hosts->len; i++)
+    g_ptr_array_add (import, import_entry_new (g_ptr_array_index (hosts, i), store));
+
+  for (guint i = 0; only != NULL && only[i] != NULL; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < import->len && !found; j++)
+        found = g_str_equal (((ImportEntry *) g_ptr_array_index (import, j))->host->alias, only[i]);
+      if (!found)
+        return bw_cli_usage_error ("sites import-ssh-config", _("no Host entry named “%s” in %s"),
+                                   only[i], path);
+    }
+
+  if (json)
+    {
+      g_autoptr(JsonNode) node = import_preview_json (import, bw_ssh_config_get_skipped (config));
+      bw_cli_print_json (node);
+    }
+  else
+    {
+      g_print (_("From %s:\n"), path);
+      print_import_preview (import, bw_ssh_config_get_skipped (config));
+    }
+
+  for (guint i = 0; i < import->len; i++)
+    {
+      ImportEntry *entry = g_ptr_array_index (import, i);
+
+      if (entry->site == NULL)
+        continue;
+      if (only != NULL && !g_strv_contains ((const char * const *) only, entry->host->alias))
+        continue;
+      g_ptr_array_add (selected, g_object_ref (entry->site));
+    }
+
+  if (!apply)
+    {
+      if (!json)
+        g_print (_("%u entries can be imported. Run again with --apply (and --only ALIAS to pick) "
+                   "to store them.\n"), selected->len);
+      return BW_EXIT_OK;
+    }
+
+  if (!bw_site_store_add_all_sync (store, selected, NULL, &error))
+    return bw_cli_fail ("sites import-ssh-config", error);
+
+  g_printerr (_("Imported %u sites.\n"), selected->len);
+  return BW_EXIT_OK;
+}
+
+#endif
+
+typedef struct {
+  const char *name;
+  int       (*run) (int argc, char **argv);
+} Subcommand;
+
+static const Subcommand subcommands[] = {
+  { "list", sites_list },
+  { "show", sites_show },
+  { "add", sites_add },
+  { "edit", sites_edit },
+  { "remove", sites_remove },
+#ifdef BW_HAVE_SSH_CONFIG
+  { "import-ssh-config", sites_import_ssh_config },
+#endif
+  { "export", sites_export },
+  { "import", sites_import },
+};
+
+/**
+ * bw_cli_sites:
+ *
+ * `banwatch sites SUBCOMMAND …`
+ */
+int
+bw_cli_sites (int    argc,
+              char **argv)
+{
+  if (argc >= 2)
+    for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
+      if (g_str_equal (argv[1], subcommands[i].name))
+        return subcommands[i].run (argc - 1, argv + 1);
+
+  g_printerr ("%s\n", _("Usage: banwatch sites list|show|add|edit|remove|import-ssh-config|export|import …"));
+  if (argc >= 2 && !g_str_equal (argv[1], "--help") && !g_str_equal (argv[1], "help"))
+    return bw_cli_usage_error ("sites", _("unknown subcommand “%s”"), argv[1]);
+  return argc >= 2 ? BW_EXIT_OK : BW_EXIT_USAGE;
+}
