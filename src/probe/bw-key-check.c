@@ -12,7 +12,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-#include "bw-key-check.h"
+#include "bw-key-check-private.h"
 
 G_DEFINE_QUARK (bw-key-error-quark, bw_key_error)
 

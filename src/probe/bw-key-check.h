@@ -2,7 +2,6 @@
 #pragma once
 
 #include <glib.h>
-#include <libssh/libssh.h>
 
 G_BEGIN_DECLS
 
@@ -66,11 +65,6 @@ void        bw_key_info_free (BwKeyInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BwKeyInfo, bw_key_info_free)
 
 BwKeyInfo  *bw_key_inspect   (const char  *path,
-                              GError     **error);
-
-ssh_key     bw_key_load      (const char  *path,
-                              const char  *passphrase,
-                              BwKeyInfo  **out_info,
                               GError     **error);
 
 BwKeyInfo  *bw_key_check     (const char  *path,

@@ -13,7 +13,7 @@
 #include <glib/gi18n-lib.h>
 #include <libssh/libssh.h>
 
-#include "bw-key-check.h"
+#include "bw-key-check-private.h"
 #include "bw-probe.h"
 #include "bw-tcp.h"
 

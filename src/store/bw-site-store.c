@@ -1097,5 +1097,10 @@ bw_site_store_lookup_passphrase_sync (BwSiteStore   *self,
 const char * const *
 bw_site_store_get_warnings (BwSiteStore *self)
 {
+  static const char * const none[] = { NULL };
+
+  /* A null-terminated GPtrArray has no storage at all until its first element. */
+  if (self->warnings->pdata == NULL)
+    return none;
   return (const char * const *) self->warnings->pdata;
 }
