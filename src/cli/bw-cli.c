@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "bw-cli-private.h"
 
 #define MAX_PASSPHRASE_LENGTH 1024
+#define PASSPHRASE_TIMEOUT_MS 10000
 
 typedef struct {
   const char *name;
@@ -101,7 +103,20 @@ bw_cli_read_passphrase_fd (const char  *text,
 
   while (length < sizeof buffer)
     {
-      ssize_t n = read ((int) fd, buffer + length, 1);
+      struct pollfd pfd = { .fd = (int) fd, .events = POLLIN };
+      ssize_t n;
+
+      /* Nothing may hang: a pipe that never delivers is an error, not a wait. */
+      if (poll (&pfd, 1, PASSPHRASE_TIMEOUT_MS) == 0)
+        {
+          explicit_bzero (buffer, sizeof buffer);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("--passphrase-fd: nothing arrived on file descriptor %u within %d s"),
+                       fd, PASSPHRASE_TIMEOUT_MS / 1000);
+          return FALSE;
+        }
+
+      n = read ((int) fd, buffer + length, 1);
 
       if (n < 0 && errno == EINTR)
         continue;

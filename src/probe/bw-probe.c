@@ -17,8 +17,6 @@
 #include "bw-probe.h"
 #include "bw-tcp.h"
 
-G_DEFINE_BOXED_TYPE (BwProbeRequest, bw_probe_request, bw_probe_request_copy, bw_probe_request_free)
-
 /* What the remote command must print for an `ok`. */
 #define PROBE_COMMAND "echo ok"
 #define MAX_EXEC_OUTPUT 4096
@@ -49,62 +47,6 @@ typedef struct {
   GCond                 watchdog_cond;
   gboolean              finished;
 } ProbeRun;
-
-/**
- * bw_probe_request_new:
- *
- * Returns: (transfer full): a request with the default port and deadline
- */
-BwProbeRequest *
-bw_probe_request_new (void)
-{
-  BwProbeRequest *request = g_new0 (BwProbeRequest, 1);
-
-  request->port = 22;
-  request->timeout_s = BW_PROBE_DEFAULT_TIMEOUT_S;
-  return request;
-}
-
-/**
- * bw_probe_request_copy:
- *
- * Returns: (transfer full): a deep copy of @request
- */
-BwProbeRequest *
-bw_probe_request_copy (const BwProbeRequest *request)
-{
-  BwProbeRequest *copy = g_new0 (BwProbeRequest, 1);
-
-  *copy = *request;
-  copy->host = g_strdup (request->host);
-  copy->user = g_strdup (request->user);
-  copy->key_path = g_strdup (request->key_path);
-  copy->passphrase = g_strdup (request->passphrase);
-  copy->known_hosts = g_strdup (request->known_hosts);
-  return copy;
-}
-
-/**
- * bw_probe_request_free:
- *
- * Frees @request, wiping the passphrase first.
- */
-void
-bw_probe_request_free (BwProbeRequest *request)
-{
-  if (request == NULL)
-    return;
-
-  if (request->passphrase != NULL)
-    explicit_bzero (request->passphrase, strlen (request->passphrase));
-
-  g_free (request->host);
-  g_free (request->user);
-  g_free (request->key_path);
-  g_free (request->passphrase);
-  g_free (request->known_hosts);
-  g_free (request);
-}
 
 /**
  * bw_probe_default_known_hosts:
@@ -346,10 +288,19 @@ classify_connect_failure (ProbeRun    *run,
 
   if (banner == NULL)
     {
-      if (non_ssh_text != NULL)
+      /* RFC 4253 lets a server talk before its banner: sshd says "Exceeded MaxStartups"
+       * and closes, which is the lighter ban stage. Only text that never turns into a
+       * banner before the deadline means another service on the port. */
+      if (non_ssh_text != NULL && run_get_abort (run) == ABORT_DEADLINE)
         bw_probe_result_set_outcome (run->result, BW_OBSERVATION_PROTOCOL_MISMATCH, BW_PHASE_BANNER,
                                      _("Check the port: another service may be listening on it."),
                                      _("The server is not speaking SSH; it said “%s”"), non_ssh_text);
+      else if (non_ssh_text != NULL)
+        bw_probe_result_set_outcome (run->result, BW_OBSERVATION_CLOSED_BEFORE_BANNER, BW_PHASE_BANNER,
+                                     _("This is how an sshd-level ban looks (for example fail2ban, "
+                                       "TCP wrappers or MaxStartups). Retrying can make it worse: wait."),
+                                     _("The server said “%s” and closed the connection before the "
+                                       "SSH banner"), non_ssh_text);
       else if (run_get_abort (run) == ABORT_DEADLINE)
         bw_probe_result_set_outcome (run->result, BW_OBSERVATION_BANNER_TIMEOUT, BW_PHASE_BANNER,
                                      NULL, _("The server sent no complete SSH banner before the deadline"));
@@ -679,6 +630,7 @@ probe_run (ProbeRun  *run,
   g_autoptr(GError) local_error = NULL;
   g_autoptr(BwKeyInfo) key_info = NULL;
   g_autolist(GInetAddress) addresses = NULL;
+  g_autoptr(GInetAddress) pinned = NULL;
   g_autofree char *address = NULL;
   ssh_key key;
   gint64 connect_deadline;
@@ -698,8 +650,14 @@ probe_run (ProbeRun  *run,
   /* Phase 2: resolve. GResolver runs getaddrinfo on its own thread and returns at once
    * when the abort cancellable fires. */
   run->phase_start_us = g_get_monotonic_time ();
-  resolver = g_resolver_get_default ();
-  addresses = g_resolver_lookup_by_name (resolver, request->host, run->abort, &local_error);
+  pinned = request->address != NULL ? g_inet_address_new_from_string (request->address) : NULL;
+  if (pinned != NULL)
+    addresses = g_list_prepend (NULL, g_object_ref (pinned));
+  else
+    {
+      resolver = g_resolver_get_default ();
+      addresses = g_resolver_lookup_by_name (resolver, request->host, run->abort, &local_error);
+    }
   phase_done (run, BW_TIMING_RESOLVE);
 
   if (addresses == NULL)
