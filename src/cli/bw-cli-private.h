@@ -51,3 +51,20 @@ int          bw_cli_check           (int           argc,
                                      char        **argv);
 
 G_END_DECLS
+
+#include "core/bw-monitor.h"
+
+G_BEGIN_DECLS
+
+void       bw_cli_monitor_config  (BwMonitorConfig *config);
+BwMonitor *bw_cli_new_monitor     (const char      *command,
+                                   BwSiteStore     *store,
+                                   const char      *known_hosts,
+                                   guint            timeout_s,
+                                   int             *out_exit_code);
+JsonNode  *bw_cli_status_to_json  (BwMonitor       *monitor,
+                                   BwSite          *site,
+                                   gboolean         probed_now,
+                                   const char      *note);
+
+G_END_DECLS

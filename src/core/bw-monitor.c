@@ -1325,6 +1325,40 @@ request_check (BwMonitor   *self,
 }
 
 /**
+ * bw_monitor_peek_verdict:
+ * @out_next_possible: (out) (optional): when a check would become possible
+ *
+ * Says what bw_monitor_check_now() would answer for @site without @force, without
+ * asking for anything.
+ */
+BwCheckVerdict
+bw_monitor_peek_verdict (BwMonitor *self,
+                         BwSite    *site,
+                         gint64    *out_next_possible)
+{
+  SiteEntry *entry = g_hash_table_lookup (self->entries, bw_site_get_id (site));
+  gint64 t = now (self);
+  gint64 next_possible = t;
+  BwCheckVerdict verdict = BW_CHECK_STARTED;
+
+  g_return_val_if_fail (entry != NULL && entry->destination != NULL, BW_CHECK_BUSY);
+
+  if (in_backoff (entry->destination, t))
+    {
+      verdict = BW_CHECK_BANNED;
+      next_possible = entry->destination->backoff_until;
+    }
+  else if (entry->destination->busy)
+    verdict = BW_CHECK_BUSY;
+  else if (!budget_allows (self, entry->destination, t, &next_possible))
+    verdict = BW_CHECK_DEFERRED;
+
+  if (out_next_possible != NULL)
+    *out_next_possible = next_possible;
+  return verdict;
+}
+
+/**
  * bw_monitor_check_now:
  * @force: override the budget and the backoff; retrying a banned server can extend
  *   the ban, so the UI asks first

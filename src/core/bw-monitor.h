@@ -120,6 +120,9 @@ BwCheckVerdict  bw_monitor_check_now      (BwMonitor             *self,
                                            BwSite                *site,
                                            gboolean               force,
                                            gint64                *out_next_possible);
+BwCheckVerdict  bw_monitor_peek_verdict   (BwMonitor             *self,
+                                           BwSite                *site,
+                                           gint64                *out_next_possible);
 BwCheckVerdict  bw_monitor_check_all      (BwMonitor             *self,
                                            gboolean               force,
                                            guint                 *out_started,

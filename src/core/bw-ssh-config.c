@@ -199,8 +199,8 @@ struct _BwSshConfig {
   GPtrArray         *files;           /* char*: every file name an entry or a host points to */
   GPtrArray         *blocks;          /* Block* */
   GPtrArray         *entries;         /* Entry* */
-  GPtrArray         *aliases;         /* Alias*, in file order */
-  GHashTable        *alias_set;       /* name → Alias*, borrowed */
+  GPtrArray         *aliases;         /* Alias*: every literal Host pattern, in file order */
+  GHashTable        *alias_source;    /* name → the first Alias* that applies, borrowed */
   GHashTable        *literal_index;   /* literal pattern → GArray of guint block ids */
   GArray            *generic_blocks;  /* guint: blocks that may apply to any host */
   GPtrArray         *ignore_unknown;  /* char*: IgnoreUnknown pattern lists */
@@ -337,7 +337,8 @@ printable_text (const char *raw,
         g_string_append_c (text, c);
     }
 
-  valid = g_utf8_make_valid (text->str, text->len);
+  g_strchug (text->str);
+  valid = g_utf8_make_valid (text->str, -1);
   if (g_utf8_strlen (valid, -1) > MAX_TEXT_CHARS)
     {
       g_autofree char *cut = g_utf8_substring (valid, 0, MAX_TEXT_CHARS);
@@ -980,19 +981,15 @@ parse_host (FileParser  *fp,
         }
       else
         {
+          Alias *alias = g_new0 (Alias, 1);
+
           g_ptr_array_add (block->literals, pattern);
           index_literal (config, pattern, fp->block);
-          if (!g_hash_table_contains (config->alias_set, pattern))
-            {
-              Alias *alias = g_new0 (Alias, 1);
-
-              alias->name = g_strdup (pattern);
-              alias->block = fp->block;
-              alias->file = fp->file;
-              alias->line = fp->line;
-              g_ptr_array_add (config->aliases, alias);
-              g_hash_table_insert (config->alias_set, alias->name, alias);
-            }
+          alias->name = g_strdup (pattern);
+          alias->block = fp->block;
+          alias->file = fp->file;
+          alias->line = fp->line;
+          g_ptr_array_add (config->aliases, alias);
         }
     }
 
@@ -1930,27 +1927,46 @@ resolve_host (BwSshConfig *config,
   return g_steal_pointer (&host);
 }
 
+/* A name may be written in several Host lines; the host is listed where the first one
+ * that can apply is. One that never applies ("Host a !a", or a Host line in a file
+ * included from a block that excludes it) is reported when no other line saves it. */
 static void
 collect_hosts (BwSshConfig *config)
 {
+  g_autoptr(GHashTable) unreachable = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) unreachable_order = g_ptr_array_new ();
+
   for (guint i = 0; i < config->aliases->len; i++)
     {
-      const Alias *alias = g_ptr_array_index (config->aliases, i);
-      g_autoptr(GHashTable) memo = g_hash_table_new (NULL, NULL);
+      Alias *alias = g_ptr_array_index (config->aliases, i);
+      g_autoptr(GHashTable) memo = NULL;
       BwSshConfigHost *host;
 
-      /* "Host a !a", or a Host line in a file included from a block that excludes it. */
+      if (g_hash_table_contains (config->alias_source, alias->name))
+        continue;
+
+      memo = g_hash_table_new (NULL, NULL);
       if (!block_applies (config, memo, alias->name, alias->block))
         {
-          add_skip (config, alias->file, alias->line, alias->name, FALSE,
-                    _("Host pattern never applies: a negated pattern or the block around its Include excludes it"));
+          if (g_hash_table_insert (unreachable, alias->name, alias))
+            g_ptr_array_add (unreachable_order, alias);
           continue;
         }
 
+      g_hash_table_insert (config->alias_source, alias->name, alias);
       host = resolve_host (config, alias->name);
       host->source_file = g_strdup (alias->file);
       host->source_line = alias->line;
       g_ptr_array_add (config->hosts, host);
+    }
+
+  for (guint i = 0; i < unreachable_order->len; i++)
+    {
+      const Alias *alias = g_ptr_array_index (unreachable_order, i);
+
+      if (!g_hash_table_contains (config->alias_source, alias->name))
+        add_skip (config, alias->file, alias->line, alias->name, FALSE,
+                  _("Host pattern never applies: a negated pattern or the block around its Include excludes it"));
     }
 }
 
@@ -1976,7 +1992,7 @@ config_new (const BwSshConfigContext *ctx)
   config->blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) block_free);
   config->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
   config->aliases = g_ptr_array_new_with_free_func ((GDestroyNotify) alias_free);
-  config->alias_set = g_hash_table_new (g_str_hash, g_str_equal);
+  config->alias_source = g_hash_table_new (g_str_hash, g_str_equal);
   config->literal_index = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                  (GDestroyNotify) g_array_unref);
   config->generic_blocks = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -2110,7 +2126,7 @@ bw_ssh_config_free (BwSshConfig *config)
   g_clear_pointer (&config->hosts, g_ptr_array_unref);
   g_clear_pointer (&config->skipped, g_ptr_array_unref);
   g_clear_pointer (&config->literal_index, g_hash_table_unref);
-  g_clear_pointer (&config->alias_set, g_hash_table_unref);
+  g_clear_pointer (&config->alias_source, g_hash_table_unref);
   g_clear_pointer (&config->aliases, g_ptr_array_unref);
   g_clear_pointer (&config->generic_blocks, g_array_unref);
   g_clear_pointer (&config->blocks, g_ptr_array_unref);
@@ -2161,7 +2177,7 @@ bw_ssh_config_get_skipped (BwSshConfig *config)
  * @host: the host as it would be given to ssh (without "user@")
  *
  * The options `ssh HOST` would use. source_file is the first Host line naming @host
- * literally, or %NULL when only wildcards (or nothing) apply.
+ * literally that applies, or %NULL when only wildcards (or nothing) apply.
  *
  * Returns: (transfer full): the resolved host; free with bw_ssh_config_host_free()
  */
@@ -2176,7 +2192,7 @@ bw_ssh_config_resolve (BwSshConfig *config,
   g_return_val_if_fail (host != NULL && *host != '\0', NULL);
 
   resolved = resolve_host (config, host);
-  alias = g_hash_table_lookup (config->alias_set, host);
+  alias = g_hash_table_lookup (config->alias_source, host);
   if (alias != NULL)
     {
       resolved->source_file = g_strdup (alias->file);
