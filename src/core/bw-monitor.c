@@ -107,7 +107,10 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void schedule_wake (BwMonitor *self);
+static void   schedule_wake  (BwMonitor   *self);
+static gint64 round_interval (BwMonitor   *self,
+                              Destination *d,
+                              gint64       t);
 
 /**
  * bw_monitor_config_init:
@@ -934,7 +937,7 @@ apply_verdict (BwMonitor  *self,
   update_episode (self, d, previous, d->server_state, t);
   update_backoff (self, d, previous, d->server_state, t);
   if (!bw_site_state_is_ban (d->server_state))
-    d->next_round = t + jittered (self, self->config.interval);
+    d->next_round = t + jittered (self, round_interval (self, d, t));
   save_destination (self, d);
 }
 
@@ -1068,6 +1071,13 @@ round_interval (BwMonitor   *self,
   return self->config.interval;
 }
 
+static gint64
+next_verification (BwMonitor   *self,
+                   Destination *d)
+{
+  return d->last_probe + self->config.verify_interval / MAX (d->sites->len, 1);
+}
+
 /* What this server should be probed for now, if anything. */
 static SiteEntry *
 pick_target (BwMonitor   *self,
@@ -1087,8 +1097,8 @@ pick_target (BwMonitor   *self,
     return least_recently_verified (d);
 
   /* Between rounds, a healthy server's other sites get their own credentials verified,
-   * one at a time and rarely. */
-  if (d->server_state == BW_SITE_STATE_HEALTHY)
+   * spread evenly over the verification interval. */
+  if (d->server_state == BW_SITE_STATE_HEALTHY && t >= next_verification (self, d))
     for (guint i = 0; i < d->sites->len; i++)
       {
         SiteEntry *entry = g_ptr_array_index (d->sites, i);
@@ -1170,7 +1180,8 @@ tick (BwMonitor *self)
                   {
                     SiteEntry *entry = g_ptr_array_index (d->sites, j);
                     if (can_probe (entry))
-                      due = MIN (due, entry->last_verified + self->config.verify_interval);
+                      due = MIN (due, MAX (entry->last_verified + self->config.verify_interval,
+                                           next_verification (self, d)));
                   }
               wake = MIN (wake, due);
             }
