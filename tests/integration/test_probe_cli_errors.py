@@ -182,19 +182,17 @@ def body(t, tmp):
          % (len(usage) + len(key_cases)), s.log_lines()[start_mark:])
 
     # -- a passphrase fd that never delivers --------------------------------------------------------
-    # The contract reads "up to newline/EOF"; a probe never hanging (DESIGN §3.7) argues for
-    # bounding this read by --timeout too. Reported as TODO, not as a failure.
+    # Nothing may hang (DESIGN §3.7): the read is bounded (10 s) and ends in a usage error.
     r_fd, w_fd = os.pipe()
     try:
         r = B.run_banwatch(argv_for(base, key=encrypted, passphrase_fd=str(r_fd), raw=['--json']),
-                           tmpdir=tmp, pass_fds=(r_fd,), timeout=12)
+                           tmpdir=tmp, pass_fds=(r_fd,), timeout=15)
     finally:
         os.close(r_fd)
         os.close(w_fd)
-    t.ok(r.rc is not None and r.wall <= 11,
-         'a --passphrase-fd that never delivers still ends within --timeout + 1 s',
-         B.describe_run(r), todo='a bounded passphrase read is not in the contract yet')
-
+    t.ok(r.rc == B.EXIT_USAGE and r.wall <= 11 and 'nothing arrived on file descriptor' in r.err,
+         'a --passphrase-fd that never delivers ends within 11 s with exit 2 and a clear message',
+         B.describe_run(r))
 
 if __name__ == '__main__':
     B.main(body)
