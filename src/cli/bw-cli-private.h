@@ -49,6 +49,12 @@ int          bw_cli_trust           (int           argc,
                                      char        **argv);
 int          bw_cli_check           (int           argc,
                                      char        **argv);
+int          bw_cli_watch           (int           argc,
+                                     char        **argv);
+int          bw_cli_status          (int           argc,
+                                     char        **argv);
+int          bw_cli_history         (int           argc,
+                                     char        **argv);
 
 G_END_DECLS
 

@@ -29,9 +29,12 @@ typedef struct {
 
 static const Command commands[] = {
   { "check", N_("Probe stored sites: check [SITE…|--all] [--json]"), bw_cli_check },
+  { "history", N_("A site's probes and its server's ban episodes"), bw_cli_history },
   { "probe", N_("Run one hardened probe against a host (ad hoc)"), bw_cli_probe },
   { "sites", N_("List, add, edit, remove, import and export sites"), bw_cli_sites },
+  { "status", N_("The last known state of every site, without probing"), bw_cli_status },
   { "trust", N_("Pin a site's host key after an explicit decision"), bw_cli_trust },
+  { "watch", N_("Headless monitor: print transitions until stopped"), bw_cli_watch },
 };
 
 static void
