@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "core/bw-provider.h"
+#include "core/bw-site-export.h"
 #ifdef BW_HAVE_SSH_CONFIG
 #include "core/bw-ssh-config.h"
 #endif
@@ -88,77 +89,18 @@ site_options_context (SiteOptions *o,
   return context;
 }
 
-/* Applies the options that were given to @site, validating each as it goes. */
 static gboolean
 apply_site_options (SiteOptions  *o,
                     BwSite       *site,
                     gboolean      is_new,
                     GError      **error)
 {
-  const BwProvider *provider = bw_provider_lookup (bw_site_get_provider (site));
+  const BwSiteFields fields = {
+    .name = o->name, .host = o->host, .port = o->port, .user = o->user,
+    .key = o->key, .provider = o->provider, .notes = o->notes,
+  };
 
-  if (o->provider != NULL)
-    {
-      provider = bw_provider_lookup (o->provider);
-      if (provider == NULL)
-        {
-          g_autofree char *ids = bw_provider_list_ids ();
-          g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_PROVIDER,
-                       _("Unknown provider “%s”; choose one of: %s."), o->provider, ids);
-          return FALSE;
-        }
-      bw_site_set_provider (site, provider->id);
-    }
-
-  if (o->name != NULL)
-    {
-      if (!bw_validate_name (o->name, error))
-        return FALSE;
-      bw_site_set_name (site, o->name);
-    }
-
-  if (o->host != NULL)
-    {
-      g_autofree char *host = bw_validate_host (o->host, error);
-      if (host == NULL)
-        return FALSE;
-      bw_site_set_host (site, host);
-    }
-
-  if (o->port != NULL)
-    {
-      guint16 port;
-      if (!bw_validate_port (o->port, &port, error))
-        return FALSE;
-      bw_site_set_port (site, port);
-    }
-  else if (is_new && provider != NULL)
-    bw_site_set_port (site, provider->default_port);
-
-  if (o->user != NULL)
-    {
-      if (!bw_validate_user (o->user, error))
-        return FALSE;
-      bw_site_set_user (site, o->user);
-    }
-
-  if (o->key != NULL)
-    {
-      g_autofree char *path = NULL;
-
-      if (*o->key == '\0')
-        {
-          g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_KEY, _("The key path is empty."));
-          return FALSE;
-        }
-      path = g_canonicalize_filename (o->key, NULL);
-      bw_site_set_key_path (site, path);
-    }
-
-  if (o->notes != NULL)
-    bw_site_set_notes (site, o->notes);
-
-  return bw_site_validate (site, error);
+  return bw_site_apply_fields (site, &fields, is_new, error);
 }
 
 static gboolean
@@ -437,12 +379,9 @@ sites_export (int    argc,
 {
   g_autoptr(GOptionContext) context = g_option_context_new ("FILE|-");
   g_autoptr(BwSiteStore) store = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) sites = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
-  guint n_items;
   int status;
 
   if (!bw_cli_parse_options ("sites export", context, &argc, &argv, &status))
@@ -454,26 +393,9 @@ sites_export (int    argc,
   if (store == NULL)
     return status;
 
-  n_items = g_list_model_get_n_items (G_LIST_MODEL (store));
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "format");
-  json_builder_add_string_value (builder, EXPORT_FORMAT);
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_int_value (builder, EXPORT_VERSION);
-  json_builder_set_member_name (builder, "sites");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < n_items; i++)
-    {
-      g_autoptr(BwSite) site = g_list_model_get_item (G_LIST_MODEL (store), i);
-      json_builder_add_value (builder, bw_site_to_json (site, TRUE));
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (store)); i++)
+    g_ptr_array_add (sites, g_list_model_get_item (G_LIST_MODEL (store), i));
+  text = bw_sites_export (sites);
 
   if (g_str_equal (argv[1], "-"))
     {
@@ -484,115 +406,8 @@ sites_export (int    argc,
   if (!g_file_set_contents_full (argv[1], text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
     return bw_cli_fail ("sites export", error);
 
-  g_printerr (_("Exported %u sites to %s (no passphrases).\n"), n_items, argv[1]);
+  g_printerr (_("Exported %u sites to %s (no passphrases).\n"), sites->len, argv[1]);
   return BW_EXIT_OK;
-}
-
-static const char * const import_members[] = {
-  "name", "host", "port", "user", "key", "provider", "notes", NULL
-};
-
-static gboolean
-member_string (JsonObject  *object,
-               const char  *member,
-               gboolean     required,
-               const char **out_value,
-               GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  *out_value = NULL;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      if (required)
-        g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_NAME,
-                     _("“%s” is missing."), member);
-      return !required;
-    }
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_NAME,
-                   _("“%s” must be a string."), member);
-      return FALSE;
-    }
-
-  *out_value = json_node_get_string (node);
-  return TRUE;
-}
-
-/* One entry of an exported file into a new, validated site; the key must exist and be a
- * supported private key, but an encrypted one may wait for its passphrase. */
-static BwSite *
-site_from_import_entry (JsonNode  *node,
-                        GError   **error)
-{
-  g_autoptr(BwSite) site = bw_site_new ();
-  g_autoptr(BwKeyInfo) info = NULL;
-  g_auto(SiteOptions) o = { 0 };
-  g_autoptr(GList) members = NULL;
-  JsonObject *object;
-  JsonNode *port;
-  const char *value;
-
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_NAME, _("An entry must be an object."));
-      return NULL;
-    }
-  object = json_node_get_object (node);
-
-  members = json_object_get_members (object);
-  for (GList *l = members; l != NULL; l = l->next)
-    if (!g_strv_contains (import_members, l->data))
-      {
-        g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_NAME,
-                     _("Unknown field “%s”."), (const char *) l->data);
-        return NULL;
-      }
-
-  if (!member_string (object, "name", TRUE, &value, error))
-    return NULL;
-  o.name = g_strdup (value);
-  if (!member_string (object, "host", TRUE, &value, error))
-    return NULL;
-  o.host = g_strdup (value);
-  if (!member_string (object, "user", TRUE, &value, error))
-    return NULL;
-  o.user = g_strdup (value);
-  if (!member_string (object, "key", FALSE, &value, error))
-    return NULL;
-  o.key = g_strdup (value);
-  if (!member_string (object, "provider", FALSE, &value, error))
-    return NULL;
-  o.provider = g_strdup (value);
-  if (!member_string (object, "notes", FALSE, &value, error))
-    return NULL;
-  o.notes = g_strdup (value);
-
-  port = json_object_get_member (object, "port");
-  if (port != NULL)
-    {
-      if (!JSON_NODE_HOLDS_VALUE (port) || json_node_get_value_type (port) != G_TYPE_INT64)
-        {
-          g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_PORT,
-                       _("“port” must be a number between 1 and 65535."));
-          return NULL;
-        }
-      o.port = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (port));
-    }
-
-  if (!apply_site_options (&o, site, TRUE, error))
-    return NULL;
-
-  if (bw_site_get_key_path (site) != NULL)
-    {
-      info = bw_key_inspect (bw_site_get_key_path (site), error);
-      if (info == NULL)
-        return NULL;
-    }
-
-  return g_steal_pointer (&site);
 }
 
 static GBytes *
@@ -624,20 +439,28 @@ read_input (const char  *path,
 }
 
 static int
+compare_problems (gconstpointer a,
+                  gconstpointer b)
+{
+  const BwImportProblem *x = *(BwImportProblem * const *) a;
+  const BwImportProblem *y = *(BwImportProblem * const *) b;
+
+  return (int) x->index - (int) y->index;
+}
+
+static int
 sites_import (int    argc,
               char **argv)
 {
   g_autoptr(GOptionContext) context = g_option_context_new ("FILE|-");
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(BwSiteStore) store = NULL;
+  g_autoptr(GPtrArray) parsed = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GArray) indices = NULL;
   g_autoptr(GPtrArray) sites = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  JsonObject *root;
-  JsonNode *version;
-  JsonArray *entries;
-  const char *format = NULL;
-  guint n_bad = 0;
+  guint n_entries;
   int status;
 
   if (!bw_cli_parse_options ("sites import", context, &argc, &argv, &status))
@@ -649,77 +472,47 @@ sites_import (int    argc,
   if (bytes == NULL)
     return bw_cli_fail ("sites import", error);
 
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
-    return bw_cli_usage_error ("sites import", _("not a valid JSON file: %s"), error->message);
-
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return bw_cli_usage_error ("sites import", _("not a Banwatch sites file: the top level is not an object"));
-  root = json_node_get_object (json_parser_get_root (parser));
-
-  if (json_object_has_member (root, "format") &&
-      JSON_NODE_HOLDS_VALUE (json_object_get_member (root, "format")) &&
-      json_node_get_value_type (json_object_get_member (root, "format")) == G_TYPE_STRING)
-    format = json_object_get_string_member (root, "format");
-  if (g_strcmp0 (format, EXPORT_FORMAT) != 0)
-    return bw_cli_usage_error ("sites import", _("not a Banwatch sites file: “format” is not “%s”"),
-                               EXPORT_FORMAT);
-
-  version = json_object_get_member (root, "version");
-  if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
-      json_node_get_value_type (version) != G_TYPE_INT64 || json_node_get_int (version) != EXPORT_VERSION)
-    return bw_cli_usage_error ("sites import", _("unsupported file version: this Banwatch reads version %d"),
-                               EXPORT_VERSION);
-
-  if (!json_object_has_member (root, "sites") ||
-      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "sites")))
-    return bw_cli_usage_error ("sites import", _("“sites” is missing or is not a list"));
-  entries = json_object_get_array_member (root, "sites");
+  parsed = bw_sites_import_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &indices, &problems, &error);
+  if (parsed == NULL)
+    return bw_cli_usage_error ("sites import", "%s", error->message);
 
   store = bw_cli_open_store ("sites import", &status);
   if (store == NULL)
     return status;
 
+  n_entries = parsed->len + problems->len;
+
   /* Every entry is checked, and every problem reported, before anything is written. */
-  for (guint i = 0; i < json_array_get_length (entries); i++)
+  for (guint i = 0; i < parsed->len; i++)
     {
-      JsonNode *node = json_array_get_element (entries, i);
+      BwSite *site = g_ptr_array_index (parsed, i);
       g_autoptr(GError) entry_error = NULL;
-      g_autoptr(BwSite) site = site_from_import_entry (node, &entry_error);
-      const char *name = NULL;
+      g_autoptr(BwKeyInfo) info = NULL;
 
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        name = json_object_get_string_member_with_default (json_node_get_object (node), "name", NULL);
-
-      if (site != NULL && !bw_site_store_check_name (store, bw_site_get_name (site), NULL, &entry_error))
-        g_clear_object (&site);
-
-      for (guint j = 0; site != NULL && j < sites->len; j++)
+      if (bw_site_store_check_name (store, bw_site_get_name (site), NULL, &entry_error) &&
+          (bw_site_get_key_path (site) == NULL ||
+           (info = bw_key_inspect (bw_site_get_key_path (site), &entry_error)) != NULL))
         {
-          g_autofree char *a = bw_site_name_fold (bw_site_get_name (site));
-          g_autofree char *b = bw_site_name_fold (bw_site_get_name (g_ptr_array_index (sites, j)));
-
-          if (g_str_equal (a, b))
-            {
-              g_set_error (&entry_error, BW_STORE_ERROR, BW_STORE_ERROR_DUPLICATE,
-                           _("The name appears twice in the file."));
-              g_clear_object (&site);
-            }
-        }
-
-      if (site == NULL)
-        {
-          g_printerr ("banwatch sites import: entry %u (“%s”): %s\n", i + 1,
-                      name != NULL ? name : "?", entry_error->message);
-          n_bad++;
+          g_ptr_array_add (sites, g_object_ref (site));
           continue;
         }
-      g_ptr_array_add (sites, g_steal_pointer (&site));
+
+      g_ptr_array_add (problems, bw_import_problem_new (g_array_index (indices, guint, i),
+                                                        bw_site_get_name (site), entry_error->message));
     }
 
-  if (n_bad > 0)
+  if (problems->len > 0)
     {
+      g_ptr_array_sort (problems, compare_problems);
+      for (guint i = 0; i < problems->len; i++)
+        {
+          BwImportProblem *problem = g_ptr_array_index (problems, i);
+
+          g_printerr ("banwatch sites import: entry %u (“%s”): %s\n", problem->index,
+                      problem->name != NULL ? problem->name : "?", problem->message);
+        }
       g_printerr (_("banwatch sites import: %u of %u entries are invalid; nothing was imported.\n"),
-                  n_bad, json_array_get_length (entries));
+                  problems->len, n_entries);
       return BW_EXIT_USAGE;
     }
 

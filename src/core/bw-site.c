@@ -501,6 +501,87 @@ bw_site_to_json (BwSite   *self,
 }
 
 /**
+ * bw_site_apply_fields:
+ * @fields: what the user typed; %NULL members stay as they are
+ * @is_new: a new site takes its provider's default port when none is given
+ *
+ * The one validation path for every way a site is entered: the CLI's options, the
+ * Add/Edit dialog, and both importers. Each field is checked with a message that names
+ * the problem; the site is changed only as far as the fields are valid.
+ */
+gboolean
+bw_site_apply_fields (BwSite              *site,
+                      const BwSiteFields  *o,
+                      gboolean             is_new,
+                      GError             **error)
+{
+  const BwProvider *provider = bw_provider_lookup (bw_site_get_provider (site));
+
+  if (o->provider != NULL)
+    {
+      provider = bw_provider_lookup (o->provider);
+      if (provider == NULL)
+        {
+          g_autofree char *ids = bw_provider_list_ids ();
+          g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_PROVIDER,
+                       _("Unknown provider “%s”; choose one of: %s."), o->provider, ids);
+          return FALSE;
+        }
+      bw_site_set_provider (site, provider->id);
+    }
+
+  if (o->name != NULL)
+    {
+      if (!bw_validate_name (o->name, error))
+        return FALSE;
+      bw_site_set_name (site, o->name);
+    }
+
+  if (o->host != NULL)
+    {
+      g_autofree char *host = bw_validate_host (o->host, error);
+      if (host == NULL)
+        return FALSE;
+      bw_site_set_host (site, host);
+    }
+
+  if (o->port != NULL)
+    {
+      guint16 port;
+      if (!bw_validate_port (o->port, &port, error))
+        return FALSE;
+      bw_site_set_port (site, port);
+    }
+  else if (is_new && provider != NULL)
+    bw_site_set_port (site, provider->default_port);
+
+  if (o->user != NULL)
+    {
+      if (!bw_validate_user (o->user, error))
+        return FALSE;
+      bw_site_set_user (site, o->user);
+    }
+
+  if (o->key != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (*o->key == '\0')
+        {
+          g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_KEY, _("The key path is empty."));
+          return FALSE;
+        }
+      path = g_canonicalize_filename (o->key, NULL);
+      bw_site_set_key_path (site, path);
+    }
+
+  if (o->notes != NULL)
+    bw_site_set_notes (site, o->notes);
+
+  return bw_site_validate (site, error);
+}
+
+/**
  * bw_site_name_fold:
  *
  * Returns: (transfer full): the form of @name used to compare names: normalised and

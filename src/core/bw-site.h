@@ -10,6 +10,21 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (BwSite, bw_site, BW, SITE, GObject)
 
+/**
+ * BwSiteFields:
+ *
+ * A site as text, the way a person enters it. %NULL means "not given".
+ */
+typedef struct {
+  const char *name;
+  const char *host;
+  const char *port;
+  const char *user;
+  const char *key;
+  const char *provider;
+  const char *notes;
+} BwSiteFields;
+
 BwSite     *bw_site_new            (void);
 BwSite     *bw_site_copy           (BwSite      *self);
 const char *bw_site_get_id         (BwSite      *self);
@@ -43,6 +58,10 @@ void        bw_site_set_has_passphrase (BwSite *self,
 char       *bw_site_dup_destination (BwSite     *self);
 gboolean    bw_site_validate       (BwSite      *self,
                                     GError     **error);
+gboolean    bw_site_apply_fields   (BwSite             *site,
+                                    const BwSiteFields *fields,
+                                    gboolean            is_new,
+                                    GError            **error);
 JsonNode   *bw_site_to_json        (BwSite      *self,
                                     gboolean     for_export);
 int         bw_site_compare        (BwSite      *a,

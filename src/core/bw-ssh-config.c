@@ -1222,11 +1222,11 @@ parse_proxy (FileParser  *fp,
       return TRUE;
     }
 
-  /* As parse_jump(): "none" is checked on the line as written, the hosts after cutting a
-   * comment and trailing blanks. */
+  /* As parse_jump(): "none" is checked on the line as written (number 1 marks it), the
+   * hosts after cutting a comment and trailing blanks. */
   if (g_ascii_strcasecmp (value, "none") == 0)
     {
-      add_entry (fp, keyword, "none", 0, NULL);
+      add_entry (fp, keyword, "none", 1, NULL);
       return TRUE;
     }
 
@@ -1620,6 +1620,7 @@ typedef struct {
   const Entry *identity_agent;
   const Entry *proxy_jump;
   const Entry *proxy_command;
+  gboolean     proxy_command_by_jump;
   const Entry *host_key_alias;
   const Entry *canonicalize;
   gboolean     hostname_fixed;
@@ -1714,15 +1715,20 @@ apply_entry (Resolution  *res,
         }
       break;
     case KEYWORD_PROXY_JUMP:
-    case KEYWORD_PROXY_COMMAND:
-      /* Whichever comes first disables the other, "none" included. */
-      if (res->proxy_jump == NULL && res->proxy_command == NULL)
+      /* As OpenSSH 10.3, backported to Debian 12's 9.2p1-2+deb12u10: "ProxyJump none"
+       * only keeps later ProxyJump lines out; a real jump also disables any later
+       * ProxyCommand, and an earlier ProxyCommand (even "none") disables it. */
+      if (entry->number == 1)
+        take_first (&res->proxy_jump, entry);
+      else if (res->proxy_jump == NULL && res->proxy_command == NULL && !res->proxy_command_by_jump)
         {
-          if (entry->keyword == KEYWORD_PROXY_JUMP)
-            res->proxy_jump = entry;
-          else
-            res->proxy_command = entry;
+          res->proxy_jump = entry;
+          res->proxy_command_by_jump = TRUE;
         }
+      break;
+    case KEYWORD_PROXY_COMMAND:
+      if (!res->proxy_command_by_jump)
+        take_first (&res->proxy_command, entry);
       break;
     case KEYWORD_UNKNOWN:
     case KEYWORD_OTHER:
@@ -1907,7 +1913,7 @@ resolve_host (BwSshConfig *config,
         }
     }
 
-  if (res.proxy_jump != NULL && g_ascii_strcasecmp (res.proxy_jump->value, "none") != 0)
+  if (res.proxy_jump != NULL && res.proxy_jump->number != 1)
     {
       host->proxy_jump = g_strdup (res.proxy_jump->value);
       add_note (&res, _("ProxyJump %s: Banwatch cannot probe through jump hosts"), host->proxy_jump);
