@@ -47,8 +47,9 @@ void
 bw_cli_monitor_config (BwMonitorConfig *config)
 {
   const char *scale = g_getenv ("BANWATCH_TIME_SCALE");
+  g_autoptr(GSettings) settings = bw_settings_new_if_installed ();
 
-  bw_monitor_config_init (config);
+  bw_monitor_config_load (config, settings);
   if (scale != NULL)
     {
       double factor = g_ascii_strtod (scale, NULL);

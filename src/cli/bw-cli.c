@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
+#include <gmodule.h>
 
 #include "core/bw-observation.h"
 #include "core/bw-validate.h"
@@ -285,6 +286,45 @@ bw_cli_print_json (JsonNode *node)
   g_print ("%s\n", text);
 }
 
+typedef int (*AppMain) (int argc, char **argv);
+
+static char *
+find_app_module (void)
+{
+  const char *override = g_getenv ("BANWATCH_APP_MODULE");
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = exe != NULL ? g_path_get_dirname (exe) : NULL;
+  g_autofree char *uninstalled = dir != NULL ? g_build_filename (dir, "libbanwatch-app.so", NULL) : NULL;
+
+  if (override != NULL)
+    return g_strdup (override);
+  /* Running from the build tree: the module sits next to the executable. */
+  if (uninstalled != NULL && g_file_test (uninstalled, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&uninstalled);
+  return g_build_filename (PKGLIBDIR, "libbanwatch-app.so", NULL);
+}
+
+/* Loads the desktop module only now, so that the command line never loads GTK. */
+static int
+start_app (int    argc,
+           char **argv)
+{
+  g_autofree char *path = find_app_module ();
+  GModule *module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+  AppMain app_main = NULL;
+
+  if (module == NULL || !g_module_symbol (module, "bw_app_main", (gpointer *) &app_main))
+    {
+      g_printerr (_("banwatch: the desktop part of Banwatch could not be loaded (%s). The command line "
+                    "still works: see “banwatch --help”.\n"), g_module_error ());
+      return BW_EXIT_INTERNAL;
+    }
+
+  /* The module stays loaded until exit: GTK cannot be unloaded. */
+  g_module_make_resident (module);
+  return app_main (argc, argv);
+}
+
 /**
  * bw_cli_run:
  *
@@ -298,11 +338,9 @@ bw_cli_run (int    argc,
 {
   const char *name;
 
-  if (argc < 2)
-    {
-      print_help (stdout);
-      return BW_EXIT_OK;
-    }
+  /* No command, or GApplication's own options (D-Bus activation): the desktop app. */
+  if (argc < 2 || g_str_has_prefix (argv[1], "--gapplication-"))
+    return start_app (argc, argv);
 
   name = argv[1];
   if (g_str_equal (name, "help") || g_str_equal (name, "--help") || g_str_equal (name, "-h"))

@@ -1708,3 +1708,49 @@ bw_monitor_get_connections (BwMonitor *self)
 {
   return self->connections;
 }
+
+/**
+ * bw_monitor_config_load:
+ * @settings: (nullable): Banwatch's #GSettings, or %NULL for the defaults
+ *
+ * Fills @config from the preferences the user set.
+ */
+void
+bw_monitor_config_load (BwMonitorConfig *config,
+                        GSettings       *settings)
+{
+  bw_monitor_config_init (config);
+  if (settings == NULL)
+    return;
+
+  config->interval = g_settings_get_uint (settings, "check-interval") * MINUTE;
+  config->verify_interval = g_settings_get_uint (settings, "verify-interval") * HOUR;
+  config->max_parallel = g_settings_get_uint (settings, "max-parallel");
+  config->budget_short_count = g_settings_get_uint (settings, "budget-per-minute");
+  config->budget_long_count = g_settings_get_uint (settings, "budget-per-ten-minutes");
+  config->lighter_first_recheck = g_settings_get_uint (settings, "lighter-first-recheck") * MINUTE;
+  config->heavier_first_recheck = g_settings_get_uint (settings, "heavier-first-recheck") * MINUTE;
+  config->backoff_cap = g_settings_get_uint (settings, "backoff-cap") * MINUTE;
+  config->reminder_interval = g_settings_get_uint (settings, "reminder-interval") * HOUR;
+  config->maintenance_interval = g_settings_get_uint (settings, "maintenance-interval") * MINUTE;
+}
+
+/**
+ * bw_settings_new_if_installed:
+ *
+ * Returns: (transfer full) (nullable): Banwatch's settings, or %NULL when the schema is
+ *   not installed (an uninstalled CLI then uses the defaults instead of aborting)
+ */
+GSettings *
+bw_settings_new_if_installed (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source == NULL)
+    return NULL;
+  schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL)
+    return NULL;
+  return g_settings_new_full (schema, NULL, NULL);
+}

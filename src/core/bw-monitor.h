@@ -37,6 +37,9 @@ typedef struct {
 void bw_monitor_config_init  (BwMonitorConfig *config);
 void bw_monitor_config_scale (BwMonitorConfig *config,
                               double           factor);
+void bw_monitor_config_load  (BwMonitorConfig *config,
+                              GSettings       *settings);
+GSettings *bw_settings_new_if_installed (void);
 
 typedef enum {
   BW_WEB_NOT_CHECKED,

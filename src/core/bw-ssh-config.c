@@ -762,7 +762,7 @@ read_config_file (const char   *path,
           return FALSE;
         }
 
-      g_byte_array_set_size (buffer, used + 65536);
+      g_byte_array_set_size (buffer, (guint) (used + 65536));  /* used <= MAX_FILE_SIZE */
       n = read (fd, buffer->data + used, 65536);
       if (n < 0 && errno == EINTR)
         continue;
@@ -778,7 +778,7 @@ read_config_file (const char   *path,
       used += n;
     }
 
-  g_byte_array_set_size (buffer, used);
+  g_byte_array_set_size (buffer, (guint) used);
   *out_length = used;
   *out_data = (char *) g_byte_array_free (g_steal_pointer (&buffer), FALSE);
 

@@ -29,11 +29,12 @@ typedef enum {
   BW_SSH_CONFIG_FLAGS_STRICT = 1 << 1,
 } BwSshConfigFlags;
 
-/* Every member may be NULL / 0: a NULL context means all defaults. */
+/* Borrowed for the duration of the load call (copied). Every member may be NULL / 0, and
+ * a NULL context means all defaults. */
 typedef struct {
-  char             *home_dir;    /* for ~, %d and relative Includes; default g_get_home_dir () */
-  char             *local_user;  /* for %u and the default %r; default g_get_user_name () */
-  char             *local_host;  /* for %l and %L; default g_get_host_name () */
+  const char       *home_dir;    /* for ~, %d and relative Includes; default g_get_home_dir () */
+  const char       *local_user;  /* for %u and the default %r; default g_get_user_name () */
+  const char       *local_host;  /* for %l and %L; default g_get_host_name () */
   char            **envp;        /* for ${VAR} and IdentityAgent $VAR; default g_get_environ () */
   BwSshConfigFlags  flags;
 } BwSshConfigContext;
