@@ -11,9 +11,7 @@
 
 #include "core/bw-provider.h"
 #include "core/bw-site-export.h"
-#ifdef BW_HAVE_SSH_CONFIG
 #include "core/bw-ssh-config.h"
-#endif
 #include "core/bw-validate.h"
 #include "probe/bw-key-check.h"
 #include "bw-cli.h"
@@ -533,7 +531,6 @@ sites_import (int    argc,
   return BW_EXIT_OK;
 }
 
-#ifdef BW_HAVE_SSH_CONFIG
 typedef enum {
   ENTRY_NEW,
   ENTRY_NO_KEY,
@@ -822,8 +819,6 @@ sites_import_ssh_config (int    argc,
   return BW_EXIT_OK;
 }
 
-#endif
-
 typedef struct {
   const char *name;
   int       (*run) (int argc, char **argv);
@@ -835,9 +830,7 @@ static const Subcommand subcommands[] = {
   { "add", sites_add },
   { "edit", sites_edit },
   { "remove", sites_remove },
-#ifdef BW_HAVE_SSH_CONFIG
   { "import-ssh-config", sites_import_ssh_config },
-#endif
   { "export", sites_export },
   { "import", sites_import },
 };
