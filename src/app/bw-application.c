@@ -555,7 +555,7 @@ bw_application_dup_client_text (BwApplication  *self,
   vars.site = bw_site_get_name (site);
   vars.since = since;
   vars.estimate = estimate_text;
-  vars.web_answered = status.message != NULL && strstr (status.message, "web port answers") != NULL;
+  vars.web_answered = status.web_answered;
   vars.command = command;
 
   return for_client ? bw_texts_client (status.state, &vars, lang, error)

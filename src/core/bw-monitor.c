@@ -45,6 +45,7 @@ typedef struct {
   char          *message;
   gboolean       probed;
   gboolean       acknowledged;
+  gboolean       web_answered;
   gboolean       grace;         /* the first verdict after start-up may repeat the last known one silently */
   BwSiteState    grace_state;
   BwProbeResult *last_result;
@@ -905,6 +906,9 @@ apply_verdict (BwMonitor  *self,
                                 d->key, result, state, &error))
     g_warning ("Could not record a probe of “%s”: %s", bw_site_get_name (probed->site), error->message);
 
+  for (guint i = 0; i < d->sites->len; i++)
+    ((SiteEntry *) g_ptr_array_index (d->sites, i))->web_answered = web == BW_WEB_ANSWERED;
+
   set_state (self, probed, state, NULL, message, TRUE, t);
 
   if (is_server_state (state))
@@ -1501,6 +1505,7 @@ bw_monitor_get_status (BwMonitor    *self,
     .destination = d != NULL ? d->key : NULL,
     .probed = entry->probed,
     .acknowledged = entry->acknowledged,
+    .web_answered = entry->web_answered,
     .last_result = entry->last_result,
   };
 

@@ -88,6 +88,7 @@ typedef struct {
   const char    *destination;    /* "address:port" */
   gboolean       probed;         /* the last state came from this site's own probe */
   gboolean       acknowledged;
+  gboolean       web_answered;   /* the last web cross-check reached port 443 or 80 */
   BwProbeResult *last_result;    /* (nullable) this site's own last probe */
 } BwSiteStatus;
 
