@@ -720,7 +720,50 @@ test_no_key_and_unresolvable (Fixture       *f,
 
   g_assert_cmpint (state_of (f, keyless), ==, BW_SITE_STATE_CONFIG_ERROR);
   g_assert_cmpuint (bw_fake_prober_count (f->prober, "10.0.0.9"), ==, 0);
+  g_assert_cmpint (bw_monitor_check_now (f->monitor, keyless, TRUE, NULL), ==, BW_CHECK_UNUSABLE);
   g_assert_cmpint (state_of (f, lost), ==, BW_SITE_STATE_CONFIG_ERROR);
+}
+
+static void
+test_broken_key_never_healthy_via (Fixture       *f,
+                                   gconstpointer  data)
+{
+  BwSite *broken;
+  BwSiteStatus status;
+
+  add_sites (f, "x", "10.0.0.1", 3);
+  broken = g_ptr_array_index (f->sites, 2);
+  bw_site_set_key_path (broken, "/broken/key");
+  bw_monitor_set_sites (f->monitor, f->sites);
+  bw_monitor_start (f->monitor, FALSE);
+  run_until (f, now (f));
+  bw_monitor_check_all (f->monitor, FALSE, NULL, NULL, NULL);
+  run_until (f, now (f) + MIN_);
+
+  g_assert_cmpint (state_of (f, g_ptr_array_index (f->sites, 0)), ==, BW_SITE_STATE_HEALTHY);
+  g_assert_cmpint (state_of (f, g_ptr_array_index (f->sites, 1)), ==, BW_SITE_STATE_HEALTHY);
+  bw_monitor_get_status (f->monitor, broken, &status);
+  g_assert_cmpint (status.state, ==, BW_SITE_STATE_CONFIG_ERROR);
+  g_assert_null (status.verified_via);
+  g_assert_cmpstr (status.message, ==, "fake: no usable key for x-02");
+}
+
+static void
+test_hostkey_alarm_holds_for_the_server (Fixture       *f,
+                                         gconstpointer  data)
+{
+  add_sites (f, "x", "10.0.0.1", 3);
+  bw_monitor_start (f->monitor, FALSE);
+  run_until (f, now (f));
+  bw_monitor_check_all (f->monitor, FALSE, NULL, NULL, NULL);
+  run_until (f, now (f) + MIN_);
+
+  /* A changed host key on one site is the server's: none of its sites is healthy "via". */
+  bw_fake_prober_set_outcome (f->prober, "10.0.0.1", CHANGED_KEY, FALSE);
+  bw_monitor_check_all (f->monitor, TRUE, NULL, NULL, NULL);
+  run_until (f, now (f) + MIN_);
+  for (guint i = 0; i < f->sites->len; i++)
+    g_assert_cmpint (state_of (f, g_ptr_array_index (f->sites, i)), ==, BW_SITE_STATE_HOSTKEY_ALARM);
 }
 
 static void
@@ -798,6 +841,8 @@ main (int    argc,
   ADD ("/monitor/local-network", test_local_network);
   ADD ("/monitor/no-key-and-unresolvable", test_no_key_and_unresolvable);
   ADD ("/monitor/estimates", test_estimates);
+  ADD ("/monitor/broken-key-never-healthy-via", test_broken_key_never_healthy_via);
+  ADD ("/monitor/hostkey-alarm-holds-for-the-server", test_hostkey_alarm_holds_for_the_server);
 #undef ADD
 
   return g_test_run ();

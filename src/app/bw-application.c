@@ -471,7 +471,7 @@ bw_application_check_site (BwApplication *self,
   g_autofree char *when = NULL;
   g_autofree char *detail = NULL;
 
-  if (verdict == BW_CHECK_STARTED || verdict == BW_CHECK_BUSY)
+  if (verdict == BW_CHECK_STARTED || verdict == BW_CHECK_BUSY || verdict == BW_CHECK_UNUSABLE)
     return;
 
   when = format_clock (next_possible);

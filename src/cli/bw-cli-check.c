@@ -235,6 +235,7 @@ verdict_note (BwCheckVerdict verdict,
     case BW_CHECK_BANNED:
       return g_strdup_printf (_("Not checked: the server is likely banning this address and is left "
                                 "alone until %s. Retrying can extend the ban (--force overrides)."), when);
+    case BW_CHECK_UNUSABLE:
     case BW_CHECK_STARTED:
     case BW_CHECK_BUSY:
     default:

@@ -28,6 +28,7 @@ G_BEGIN_DECLS
 #define BW_EXIT_KEYRING_UNAVAILABLE 5
 #define BW_EXIT_KEYRING_LOCKED 6
 #define BW_EXIT_WRITE_FAILED 7
+#define BW_EXIT_DEFERRED 8
 #define BW_EXIT_INTERRUPTED 130
 
 int          bw_cli_error_exit_code (const GError *error);

@@ -74,6 +74,7 @@ bw_cli_trust (int    argc,
   g_autofree char *timeout = NULL;
   gboolean yes = FALSE;
   gboolean forget = FALSE;
+  gboolean force = FALSE;
   const GOptionEntry entries[] = {
     { "fingerprint", 0, 0, G_OPTION_ARG_STRING, &fingerprint,
       N_("Pin the key only if it has this fingerprint (from your hosting panel)"), "SHA256:…" },
@@ -81,10 +82,13 @@ bw_cli_trust (int    argc,
     { "forget", 0, 0, G_OPTION_ARG_NONE, &forget, N_("Forget the pinned key(s) of this site's server"), NULL },
     { "known-hosts", 0, 0, G_OPTION_ARG_FILENAME, &known_hosts_option, N_("Banwatch's known_hosts file"), "FILE" },
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout, N_("Overall deadline in seconds, 10–300"), "S" },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+      N_("Connect even over the server's budget or during a ban's backoff"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
   g_autoptr(BwSiteStore) store = NULL;
+  g_autoptr(BwMonitor) monitor = NULL;
   g_autoptr(BwProbeRequest) request = bw_probe_request_new ();
   g_autoptr(BwProbeResult) result = NULL;
   g_autoptr(GPtrArray) pinned = NULL;
@@ -136,6 +140,34 @@ bw_cli_trust (int    argc,
   pinned = bw_known_hosts_lookup (known_hosts, bw_site_get_host (site), bw_site_get_port (site), &error);
   if (pinned == NULL)
     return bw_cli_fail (COMMAND, error);
+
+  /* The trust connection counts toward the server's budget like any other, and is not
+   * made during a ban's backoff. */
+  monitor = bw_cli_new_monitor (COMMAND, store, known_hosts, request->timeout_s, &status);
+  if (monitor == NULL)
+    return status;
+  while (!bw_monitor_is_idle (monitor))
+    g_main_context_iteration (NULL, TRUE);
+  if (!force)
+    {
+      gint64 next_possible = 0;
+      BwCheckVerdict verdict = bw_monitor_peek_verdict (monitor, site, &next_possible);
+
+      if (verdict == BW_CHECK_DEFERRED || verdict == BW_CHECK_BANNED)
+        {
+          g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (next_possible / G_USEC_PER_SEC);
+          g_autofree char *clock = g_date_time_format (when, "%H:%M:%S");
+
+          g_printerr (verdict == BW_CHECK_BANNED
+                      ? _("banwatch %s: the server is likely banning this address; no connection before "
+                          "%s (--force overrides; retrying can extend the ban).\n")
+                      : _("banwatch %s: this server's connection budget is spent; the next connection is "
+                          "possible at %s (--force overrides).\n"),
+                      COMMAND, clock);
+          return BW_EXIT_DEFERRED;
+        }
+    }
+  request->address = g_strdup (bw_monitor_reserve_connection (monitor, site));
 
   request->host = g_strdup (bw_site_get_host (site));
   request->port = bw_site_get_port (site);

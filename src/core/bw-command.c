@@ -429,6 +429,7 @@ typedef struct {
   guint       port;
   const char *user;
   const char *key;
+  const char *home_dir;
   const char *alias;
   char       *local;        /* protected for scp/rsync */
   const char *remote;
@@ -482,6 +483,7 @@ check_spec (BwCommandFormat       format,
 
   if (format == BW_COMMAND_FORMAT_SSH_CONFIG)
     {
+      out->home_dir = spec->home_dir;
       out->alias = spec->alias != NULL ? spec->alias : out->host;
       if (!check_alias (out->alias, error))
         return FALSE;
@@ -561,12 +563,30 @@ build_rsync (const Checked *c)
   return g_string_free (out, FALSE);
 }
 
+/* "~/rest" for a key inside the home folder: ssh_config expands "~" in IdentityFile. */
+static char *
+abbreviate_home (const char *key,
+                 const char *home_dir)
+{
+  gsize length;
+
+  if (home_dir == NULL || home_dir[0] != '/')
+    return g_strdup (key);
+  length = strlen (home_dir);
+  while (length > 1 && home_dir[length - 1] == '/')
+    length--;
+  if (length > 1 && strncmp (key, home_dir, length) == 0 && key[length] == '/' && key[length + 1] != '\0')
+    return g_strconcat ("~", key + length, NULL);
+  return g_strdup (key);
+}
+
 static char *
 build_ssh_config (const Checked  *c,
                   GError        **error)
 {
   g_autofree char *user = bw_command_quote_ssh_config (c->user, FALSE);
-  g_autofree char *key = bw_command_quote_ssh_config (c->key, TRUE);
+  g_autofree char *short_key = abbreviate_home (c->key, c->home_dir);
+  g_autofree char *key = bw_command_quote_ssh_config (short_key, TRUE);
   g_autofree char *host = bw_command_quote_ssh_config (c->host, TRUE);
 
   /* check_spec() let no control character through, so quoting cannot fail here. */
@@ -669,7 +689,8 @@ bw_command_build (BwCommandFormat       format,
 /**
  * bw_command_build_for_site:
  * @format: which form
- * @site: a stored site; its host is also the `Host` alias of the ssh-config form
+ * @site: a stored site; its host is also the `Host` alias of the ssh-config form, and a
+ *   key under this user's home folder is written there as "~/…"
  *
  * Returns: (transfer full) (nullable): as bw_command_build()
  */
@@ -694,5 +715,6 @@ bw_command_build_for_site (BwCommandFormat   format,
   spec.port = bw_site_get_port (site);
   spec.user = bw_site_get_user (site);
   spec.key_path = bw_site_get_key_path (site);
+  spec.home_dir = g_get_home_dir ();
   return bw_command_build (format, &spec, error);
 }

@@ -48,6 +48,9 @@ typedef enum {
  * @alias: (nullable): the `Host` name of the ssh-config form; %NULL uses @host
  * @local_path: (nullable): rsync and scp: what to copy; %NULL gives a placeholder
  * @remote_path: (nullable): rsync and scp: where to; %NULL gives a placeholder
+ * @home_dir: (nullable): ssh-config only: a key inside this folder is written as
+ *   "~/…", as people write ~/.ssh/config. ssh ignores an IdentityFile line that repeats an
+ *   earlier one exactly, but "~/.ssh/k" and "/home/u/.ssh/k" count as two
  */
 typedef struct {
   const char *host;
@@ -57,6 +60,7 @@ typedef struct {
   const char *alias;
   const char *local_path;
   const char *remote_path;
+  const char *home_dir;
 } BwCommandSpec;
 
 #define BW_COMMAND_LOCAL_PLACEHOLDER  "LOCAL_PATH"

@@ -58,7 +58,8 @@ typedef struct {
   const char *example;       /* a real message this row must decide */
   const char *observation;   /* the public word, or NULL for a summary or a marker */
   const char *explanation;   /* the English msgid, or NULL for a marker */
-  gboolean    marker;        /* a progress line (banner seen, authenticated …), not an error */
+  const char *progress;      /* progress lines only: "connected", "banner", "authenticating"
+                              * or "logged-in"; NULL for the rows that decide */
 } BwDecoderRule;
 
 BwDecodeResult *bw_decode                       (const char            *text,

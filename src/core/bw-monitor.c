@@ -45,6 +45,7 @@ typedef struct {
   char          *message;
   gboolean       probed;
   gboolean       acknowledged;
+  char          *local_problem; /* why the site cannot be probed, from the local checks */
   gboolean       web_answered;
   gboolean       grace;         /* the first verdict after start-up may repeat the last known one silently */
   BwSiteState    grace_state;
@@ -195,13 +196,15 @@ needs_web_check (BwObservation observation)
          observation == BW_OBSERVATION_BANNER_TIMEOUT;
 }
 
-/* States that describe the server, and so hold for every site on it. */
+/* States that describe the server, and so hold for every site on it. A changed host key
+ * is the server's too: no site on it should be logged in to until it is explained. */
 static gboolean
 is_server_state (BwSiteState state)
 {
   return bw_site_state_is_ban (state) ||
          state == BW_SITE_STATE_SERVER_DOWN ||
-         state == BW_SITE_STATE_LOCAL_NETWORK;
+         state == BW_SITE_STATE_LOCAL_NETWORK ||
+         state == BW_SITE_STATE_HOSTKEY_ALARM;
 }
 
 static gboolean
@@ -210,12 +213,32 @@ is_alarm (BwSiteState state)
   return bw_site_state_is_ban (state) || state == BW_SITE_STATE_HOSTKEY_ALARM;
 }
 
+static gboolean
+can_probe (SiteEntry *entry)
+{
+  return entry->local_problem == NULL;
+}
+
+/* The local checks (key file, stored passphrase) need no connection, so a site that
+ * fails them is a configuration error at once, and is never "healthy via" another. */
+static void
+refresh_local_check (BwMonitor *self,
+                     SiteEntry *entry)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&entry->local_problem, g_free);
+  if (!bw_prober_check_site (self->prober, entry->site, &error))
+    entry->local_problem = g_strdup (error->message);
+}
+
 static void
 site_entry_free (SiteEntry *entry)
 {
   g_clear_object (&entry->site);
   g_clear_pointer (&entry->via, g_free);
   g_clear_pointer (&entry->message, g_free);
+  g_clear_pointer (&entry->local_problem, g_free);
   g_clear_pointer (&entry->last_result, bw_probe_result_unref);
   g_free (entry);
 }
@@ -918,22 +941,31 @@ apply_verdict (BwMonitor  *self,
         {
           SiteEntry *entry = g_ptr_array_index (d->sites, i);
 
-          if (entry != probed)
+          if (entry != probed && can_probe (entry))
             set_state (self, entry, state, bw_site_get_name (probed->site), message, FALSE, t);
         }
       d->server_state = state;
     }
   else
     {
-      /* The server let us in as far as authentication: it is up and not banning us. */
+      /* The server let us in as far as authentication: it is up and not banning us. Its
+       * other sites are healthy "via" this one only when this one logged in; otherwise
+       * whatever the server-level state was is over, and their own check is pending. */
+      gboolean logged_in = state == BW_SITE_STATE_HEALTHY;
+
       for (guint i = 0; i < d->sites->len; i++)
         {
           SiteEntry *entry = g_ptr_array_index (d->sites, i);
 
-          if (entry != probed && (is_server_state (entry->state) || entry->state == BW_SITE_STATE_UNKNOWN ||
-                                  (entry->state == BW_SITE_STATE_HEALTHY && !entry->probed)))
+          if (entry == probed || !can_probe (entry))
+            continue;
+          if (logged_in && (is_server_state (entry->state) || entry->state == BW_SITE_STATE_UNKNOWN ||
+                            (entry->state == BW_SITE_STATE_HEALTHY && !entry->probed)))
             set_state (self, entry, BW_SITE_STATE_HEALTHY, bw_site_get_name (probed->site),
                        _("The server is reachable"), FALSE, t);
+          else if (!logged_in && is_server_state (entry->state))
+            set_state (self, entry, BW_SITE_STATE_UNKNOWN, bw_site_get_name (probed->site),
+                       _("The server is reachable again; this site's own check is pending"), FALSE, t);
         }
       d->server_state = BW_SITE_STATE_HEALTHY;
     }
@@ -1039,12 +1071,6 @@ start_probe (BwMonitor   *self,
 /* Scheduling                                                                      */
 /* ------------------------------------------------------------------------------ */
 
-static gboolean
-can_probe (SiteEntry *entry)
-{
-  return bw_site_get_key_path (entry->site) != NULL;
-}
-
 static SiteEntry *
 least_recently_verified (Destination *d)
 {
@@ -1123,9 +1149,10 @@ mark_unprobeable (BwMonitor   *self,
     {
       SiteEntry *entry = g_ptr_array_index (d->sites, i);
 
-      if (!can_probe (entry) && entry->state != BW_SITE_STATE_CONFIG_ERROR)
-        set_state (self, entry, BW_SITE_STATE_CONFIG_ERROR, NULL,
-                   _("No key is chosen for this site; Banwatch never uses the agent"), FALSE, t);
+      refresh_local_check (self, entry);
+      if (!can_probe (entry) &&
+          (entry->state != BW_SITE_STATE_CONFIG_ERROR || g_strcmp0 (entry->message, entry->local_problem) != 0))
+        set_state (self, entry, BW_SITE_STATE_CONFIG_ERROR, NULL, entry->local_problem, FALSE, t);
     }
 }
 
@@ -1358,7 +1385,9 @@ bw_monitor_peek_verdict (BwMonitor *self,
 
   g_return_val_if_fail (entry != NULL && entry->destination != NULL, BW_CHECK_BUSY);
 
-  if (in_backoff (entry->destination, t))
+  if (!can_probe (entry))
+    verdict = BW_CHECK_UNUSABLE;
+  else if (in_backoff (entry->destination, t))
     {
       verdict = BW_CHECK_BANNED;
       next_possible = entry->destination->backoff_until;
@@ -1393,8 +1422,11 @@ bw_monitor_check_now (BwMonitor *self,
 
   g_return_val_if_fail (entry != NULL && entry->destination != NULL, BW_CHECK_BUSY);
 
-  verdict = request_check (self, entry->destination, can_probe (entry) ? entry : NULL, force,
-                           now (self), &next_possible);
+  mark_unprobeable (self, entry->destination, now (self));
+  if (!can_probe (entry))
+    return BW_CHECK_UNUSABLE;
+
+  verdict = request_check (self, entry->destination, entry, force, now (self), &next_possible);
   if (out_next_possible != NULL)
     *out_next_possible = next_possible;
   schedule_wake (self);
@@ -1701,6 +1733,31 @@ bw_monitor_set_maintenance (BwMonitor          *self,
     d->next_round = MIN (d->next_round, t + round_interval (self, d, t));
 
   schedule_wake (self);
+}
+
+/**
+ * bw_monitor_reserve_connection:
+ *
+ * Counts one connection made outside the monitor (a host-key trust) against @site's
+ * server budget, as every connection counts.
+ *
+ * Returns: (nullable): the address to connect to, the one the budget is kept for
+ */
+const char *
+bw_monitor_reserve_connection (BwMonitor *self,
+                               BwSite    *site)
+{
+  SiteEntry *entry = g_hash_table_lookup (self->entries, bw_site_get_id (site));
+  g_autoptr(GError) error = NULL;
+  gint64 t = now (self);
+
+  g_return_val_if_fail (entry != NULL && entry->destination != NULL, NULL);
+
+  g_array_append_val (entry->destination->connections, t);
+  self->connections++;
+  if (self->history != NULL && !bw_history_record_connection (self->history, entry->destination->key, t, &error))
+    g_warning ("Could not log a connection to %s: %s", entry->destination->key, error->message);
+  return entry->destination->address;
 }
 
 /**

@@ -105,6 +105,7 @@ typedef enum {
   BW_CHECK_DEFERRED,     /* over budget: *next_possible says when */
   BW_CHECK_BANNED,       /* in backoff: retrying can extend the ban; needs force */
   BW_CHECK_BUSY,         /* a probe of that server is running; it will answer */
+  BW_CHECK_UNUSABLE,     /* the site fails its local checks (key, passphrase): no probe */
 } BwCheckVerdict;
 
 #define BW_TYPE_MONITOR (bw_monitor_get_type ())
@@ -149,5 +150,7 @@ void            bw_monitor_set_maintenance (BwMonitor            *self,
                                            const char * const    *site_ids,
                                            gint64                 until);
 guint           bw_monitor_get_connections (BwMonitor            *self);
+const char     *bw_monitor_reserve_connection (BwMonitor         *self,
+                                              BwSite            *site);
 
 G_END_DECLS

@@ -88,3 +88,20 @@ bw_prober_web_check_finish (BwProber      *self,
   g_return_val_if_fail (BW_IS_PROBER (self), FALSE);
   return BW_PROBER_GET_IFACE (self)->web_check_finish (self, result, error);
 }
+
+/**
+ * bw_prober_check_site:
+ *
+ * Returns: %TRUE when nothing local stands in the way of probing @site
+ */
+gboolean
+bw_prober_check_site (BwProber  *self,
+                      BwSite    *site,
+                      GError   **error)
+{
+  g_return_val_if_fail (BW_IS_PROBER (self), FALSE);
+
+  if (BW_PROBER_GET_IFACE (self)->check_site == NULL)
+    return TRUE;
+  return BW_PROBER_GET_IFACE (self)->check_site (self, site, error);
+}

@@ -18,6 +18,8 @@ G_DECLARE_INTERFACE (BwProber, bw_prober, BW, PROBER, GObject)
  * @probe_async: one hardened probe of @site, connecting to @address only
  * @web_check_async: one TCP connect to port 443, then 80, of @address; %TRUE when
  *   either answered
+ * @check_site: the local checks that need no connection (the key file exists, is a
+ *   usable private key, and has its passphrase stored if it is encrypted)
  *
  * What the monitor needs from the outside world. The real implementation lives in
  * probe/; tests use a fake.
@@ -51,6 +53,9 @@ struct _BwProberInterface
   gboolean       (*web_check_finish) (BwProber            *self,
                                       GAsyncResult        *result,
                                       GError             **error);
+  gboolean       (*check_site)       (BwProber            *self,
+                                      BwSite              *site,
+                                      GError             **error);
 };
 
 void           bw_prober_resolve_async    (BwProber            *self,
@@ -77,6 +82,10 @@ void           bw_prober_web_check_async  (BwProber            *self,
                                            gpointer             user_data);
 gboolean       bw_prober_web_check_finish (BwProber            *self,
                                            GAsyncResult        *result,
+                                           GError             **error);
+
+gboolean       bw_prober_check_site       (BwProber            *self,
+                                           BwSite              *site,
                                            GError             **error);
 
 G_END_DECLS

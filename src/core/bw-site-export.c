@@ -12,6 +12,8 @@
 /* The file a colleague gets: names, hosts, ports, users, key paths, providers and notes.
  * Never a passphrase, never an id (ids belong to one keyring). */
 
+static const char * const root_members[] = { "format", "version", "sites", NULL };
+
 static const char * const entry_members[] = {
   "name", "host", "port", "user", "key", "provider", "notes", NULL
 };
@@ -218,6 +220,19 @@ bw_sites_import_parse (const char  *data,
       return NULL;
     }
   root = json_node_get_object (json_parser_get_root (parser));
+
+  {
+    g_autoptr(GList) members = json_object_get_members (root);
+
+    for (GList *l = members; l != NULL; l = l->next)
+      if (!g_strv_contains (root_members, l->data))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _("Not a Banwatch sites file: unknown member “%s” at the top level."),
+                       (const char *) l->data);
+          return NULL;
+        }
+  }
 
   format = json_object_get_member (root, "format");
   if (format == NULL || !is_string (format) || g_strcmp0 (json_node_get_string (format), BW_SITES_FORMAT) != 0)

@@ -31,8 +31,12 @@
  * each block has a parent (the block the Include line was in), and a block applies only
  * if its parent applies too.
  *
- * The semantics are those of OpenSSH 9.2 (Debian 12); the comments name the ssh
- * behaviour each rule copies, so a later version can be compared line by line.
+ * The semantics are those of the ssh in Debian 12: OpenSSH 9.2p1, which since
+ * 1:9.2p1-2+deb12u10 also carries 10.3's ProxyJump/ProxyCommand rule. The test compares
+ * the results with that ssh itself. Comments name the ssh behaviour each rule copies, so
+ * a later version can be compared rule by rule. Deliberately not modelled: evaluating
+ * Match (other than "Match all"), DNS canonicalisation, %j and tokens in User (9.6 and
+ * 10.0), and looking up "~user" or service names (files we were not given).
  */
 
 G_DEFINE_QUARK (bw-ssh-config-error-quark, bw_ssh_config_error)
@@ -79,6 +83,7 @@ typedef enum {
   KEYWORD_HOST,
   KEYWORD_MATCH,
   KEYWORD_INCLUDE,
+  /* From here on: options whose value a host may use (see keyword_holds_value). */
   KEYWORD_HOSTNAME,
   KEYWORD_PORT,
   KEYWORD_USER,
@@ -293,6 +298,12 @@ compare_uints (gconstpointer a,
   guint y = *(const guint *) b;
 
   return (x > y) - (x < y);
+}
+
+static gboolean
+keyword_holds_value (Keyword keyword)
+{
+  return keyword >= KEYWORD_HOSTNAME;
 }
 
 static Keyword
@@ -1284,7 +1295,7 @@ parse_option (FileParser  *fp,
   const char *arg = args->len > 0 ? g_ptr_array_index (args, 0) : "";
   g_autofree char *problem = NULL;
   g_autofree char *why = NULL;
-  g_autofree char *checked = NULL;
+  g_autofree char *syntax_only = NULL;
   int number = 0;
 
   if (keyword == KEYWORD_IGNORE_UNKNOWN)
@@ -1320,9 +1331,9 @@ parse_option (FileParser  *fp,
   /* Tokens are only expanded when the value is used, and a bad one stops ssh for the hosts
    * it applies to: reported here, and noted on those hosts when they are resolved. */
   if (keyword == KEYWORD_HOSTNAME)
-    checked = expand_tokens (fp->config, arg, NULL, "h", FALSE, &why);
+    syntax_only = expand_tokens (fp->config, arg, NULL, "h", FALSE, &why);
   else if (keyword == KEYWORD_IDENTITY_FILE || keyword == KEYWORD_IDENTITY_AGENT)
-    checked = expand_tokens (fp->config, arg, NULL, CLIENT_TOKENS, TRUE, &why);
+    syntax_only = expand_tokens (fp->config, arg, NULL, CLIENT_TOKENS, TRUE, &why);
   if (why != NULL)
     skip_line (fp, NULL, "%s", why);
 
@@ -1399,7 +1410,7 @@ parse_line (FileParser  *fp,
     {
       if (starts_block)
         start_block (fp, BLOCK_NEVER, kw == KEYWORD_MATCH);
-      if (kw >= KEYWORD_HOSTNAME)
+      if (keyword_holds_value (kw))
         {
           g_autofree char *problem = g_strdup_printf (_("“%s” has no value"), keyword);
 
@@ -1413,7 +1424,7 @@ parse_line (FileParser  *fp,
     {
       if (starts_block)
         start_block (fp, BLOCK_NEVER, kw == KEYWORD_MATCH);
-      if (kw >= KEYWORD_HOSTNAME)
+      if (keyword_holds_value (kw))
         add_entry (fp, kw, NULL, 0, _("a quote is not closed"));
       return reject_line (fp, NULL, error, _("a quote is not closed"));
     }
@@ -2105,6 +2116,7 @@ bw_ssh_config_load_data (const char                *data,
                          GError                   **error)
 {
   g_autoptr(BwSshConfig) config = NULL;
+  const char *file;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -2115,8 +2127,9 @@ bw_ssh_config_load_data (const char                *data,
     length = strlen (data);
 
   config = config_new (ctx);
-  return load (g_steal_pointer (&config), intern_file (config, origin != NULL ? origin : "(data)"),
-               data, length, error);
+  file = intern_file (config, origin != NULL ? origin : "(data)");
+
+  return load (g_steal_pointer (&config), file, data, length, error);
 }
 
 /**

@@ -65,6 +65,7 @@ typedef struct {
   gboolean  ssh_rejects;  /* ssh itself stops with an error at this line */
 } BwSshConfigSkip;
 
+/* Immutable once loaded: resolving from several threads at once is safe. */
 typedef struct _BwSshConfig BwSshConfig;
 
 GQuark           bw_ssh_config_error_quark (void);

@@ -103,6 +103,19 @@ bw_host_is_ipv6_literal (const char *host)
   return host != NULL && inet_pton (AF_INET6, host, &addr) == 1;
 }
 
+/* One spelling per address ("2001:db8::1"), so that known_hosts and names compare. */
+static char *
+canonical_ipv6 (const char *literal)
+{
+  struct in6_addr addr;
+  char text[INET6_ADDRSTRLEN];
+
+  if (inet_pton (AF_INET6, literal, &addr) != 1 ||
+      inet_ntop (AF_INET6, &addr, text, sizeof text) == NULL)
+    return g_strdup (literal);
+  return g_strdup (text);
+}
+
 static gboolean
 looks_like_ipv4 (const char *host)
 {
@@ -199,6 +212,13 @@ bw_validate_host (const char  *host,
       gsize length = strlen (host);
       g_autofree char *inner = NULL;
 
+      if (strstr (host, "]:") != NULL)
+        {
+          g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_HOST,
+                       _("The host “%s” includes a port; give the port separately."), host);
+          return NULL;
+        }
+
       if (length < 3 || host[length - 1] != ']')
         {
           g_set_error (error, BW_VALIDATE_ERROR, BW_VALIDATE_ERROR_HOST,
@@ -213,7 +233,7 @@ bw_validate_host (const char  *host,
                        _("“%s” is not a valid IPv6 address."), inner);
           return NULL;
         }
-      return g_steal_pointer (&inner);
+      return canonical_ipv6 (inner);
     }
 
   if (strchr (host, ':') != NULL)
@@ -225,7 +245,7 @@ bw_validate_host (const char  *host,
                          "(give the port separately)."), host);
           return NULL;
         }
-      return g_strdup (host);
+      return canonical_ipv6 (host);
     }
 
   bad = strpbrk (host, SHELL_SPECIALS "/@,%+[]^");

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "bw-key-check.h"
 #include "bw-probe.h"
 #include "bw-ssh-prober.h"
 #include "bw-tcp.h"
@@ -197,6 +198,37 @@ bw_ssh_prober_web_check_finish (BwProber      *prober,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+static gboolean
+bw_ssh_prober_check_site (BwProber  *prober,
+                          BwSite    *site,
+                          GError   **error)
+{
+  g_autoptr(BwKeyInfo) info = NULL;
+
+  if (bw_site_get_key_path (site) == NULL)
+    {
+      g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_NOT_FOUND,
+                   _("No key is chosen for this site; Banwatch never uses the agent. Choose one with "
+                     "“banwatch sites edit NAME --key FILE”."));
+      return FALSE;
+    }
+
+  /* Structure only: decrypting needs the keyring, and the probe does it anyway. */
+  info = bw_key_inspect (bw_site_get_key_path (site), error);
+  if (info == NULL)
+    return FALSE;
+
+  if (info->encrypted && !bw_site_get_has_passphrase (site))
+    {
+      g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_PASSPHRASE_REQUIRED,
+                   _("The key %s is encrypted and no passphrase is stored for this site. Store it with "
+                     "“banwatch sites edit NAME --passphrase-fd N”."), bw_site_get_key_path (site));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static void
 bw_ssh_prober_iface_init (BwProberInterface *iface)
 {
@@ -206,6 +238,7 @@ bw_ssh_prober_iface_init (BwProberInterface *iface)
   iface->probe_finish = bw_ssh_prober_probe_finish;
   iface->web_check_async = bw_ssh_prober_web_check_async;
   iface->web_check_finish = bw_ssh_prober_web_check_finish;
+  iface->check_site = bw_ssh_prober_check_site;
 }
 
 static void

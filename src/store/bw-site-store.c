@@ -3,7 +3,11 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <glib/gi18n-lib.h>
 #include <libsecret/secret.h>
@@ -40,6 +44,10 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (BwSiteStore, bw_site_store, G_TYPE_OBJECT,
 G_DEFINE_QUARK (bw-store-error-quark, bw_store_error)
 
 #define SCHEMA_NAME "io.github.banwatch.Banwatch.Site"
+#define WRITE_LOCK_TIMEOUT_MS 10000
+/* A Secret Service that never answers (say, stuck on a prompt nobody can see) must not
+ * hang the command line for D-Bus's 25 s per call. */
+#define CLI_DEADLINE_S 8
 
 static const SecretSchema site_schema = {
   SCHEMA_NAME, SECRET_SCHEMA_NONE,
@@ -371,9 +379,125 @@ default_collection (SecretService  *service,
   return g_steal_pointer (&collection);
 }
 
-/* Creates the new item, then removes every older item with the same id. */
+/* Writers in every process (the app, several CLI runs) take this lock, so that checking a
+ * name is free and storing it are one step. Bounded: a holder that never lets go is an
+ * error, not a hang. */
+static int
+acquire_write_lock (GError **error)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "banwatch", NULL);
+  g_autofree char *path = g_build_filename (dir, "sites.lock", NULL);
+  int fd;
+
+  g_mkdir_with_parents (dir, 0700);
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+      g_set_error (error, BW_STORE_ERROR, BW_STORE_ERROR_WRITE_FAILED,
+                   _("Cannot open the lock file %s: %s"), path, g_strerror (saved_errno));
+      return -1;
+    }
+
+  for (guint i = 0; i < WRITE_LOCK_TIMEOUT_MS / 10; i++)
+    {
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+        return fd;
+      g_usleep (10 * 1000);
+    }
+
+  close (fd);
+  g_set_error (error, BW_STORE_ERROR, BW_STORE_ERROR_WRITE_FAILED,
+               _("Another Banwatch has been changing the sites for over %d s; try again."),
+               WRITE_LOCK_TIMEOUT_MS / 1000);
+  return -1;
+}
+
+static void
+release_write_lock (int fd)
+{
+  if (fd >= 0)
+    close (fd);
+}
+
+/* The name check against what the keyring holds right now, under the write lock: one
+ * search for any number of sites. */
+static gboolean
+names_are_free (SecretService  *service,
+                GPtrArray      *sites,
+                gboolean        allow_prompts,
+                GCancellable   *cancellable,
+                GError        **error)
+{
+  g_autoptr(GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autolist(SecretItem) items = NULL;
+  GError *local_error = NULL;
+
+  items = search_items (service, NULL, allow_prompts, cancellable, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
+      const char *id = g_hash_table_lookup (attributes, "id");
+      const char *name = g_hash_table_lookup (attributes, "name");
+
+      if (name != NULL && id != NULL)
+        g_hash_table_insert (taken, bw_site_name_fold (name), g_strdup (id));
+    }
+
+  for (guint i = 0; i < sites->len; i++)
+    {
+      BwSite *site = g_ptr_array_index (sites, i);
+      g_autofree char *folded = bw_site_name_fold (bw_site_get_name (site));
+      const char *owner = g_hash_table_lookup (taken, folded);
+
+      if (owner != NULL && !g_str_equal (owner, bw_site_get_id (site)))
+        {
+          g_set_error (error, BW_STORE_ERROR, BW_STORE_ERROR_DUPLICATE,
+                       _("A site named “%s” already exists."), bw_site_get_name (site));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static gboolean backend_write_locked (SecretService  *service,
+                                      BwSite         *site,
+                                      const char     *passphrase,
+                                      gboolean        allow_prompts,
+                                      GCancellable   *cancellable,
+                                      GError        **error);
+
 static gboolean
 backend_write (SecretService  *service,
+               BwSite         *site,
+               const char     *passphrase,
+               gboolean        allow_prompts,
+               GCancellable   *cancellable,
+               GError        **error)
+{
+  g_autoptr(GPtrArray) one = g_ptr_array_new ();
+  int lock = acquire_write_lock (error);
+  gboolean ok;
+
+  if (lock < 0)
+    return FALSE;
+  g_ptr_array_add (one, site);
+  ok = names_are_free (service, one, allow_prompts, cancellable, error) &&
+       backend_write_locked (service, site, passphrase, allow_prompts, cancellable, error);
+  release_write_lock (lock);
+  return ok;
+}
+
+/* Creates the new item, then removes every older item with the same id. */
+static gboolean
+backend_write_locked (SecretService  *service,
                BwSite         *site,
                const char     *passphrase,
                gboolean        allow_prompts,
@@ -467,6 +591,99 @@ backend_delete (SecretService  *service,
     }
 
   return TRUE;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* A deadline over the synchronous calls                                               */
+/* ---------------------------------------------------------------------------------- */
+
+typedef struct {
+  GCancellable *cancellable;   /* fires on the caller's cancellation or at the deadline */
+  GCancellable *caller;
+  gulong        handler;
+  GThread      *thread;
+  GMutex        lock;
+  GCond         cond;
+  gboolean      done;
+  gboolean      expired;
+  gint64        deadline;
+} Deadline;
+
+static gpointer
+deadline_thread (gpointer data)
+{
+  Deadline *d = data;
+  gboolean expired = FALSE;
+
+  g_mutex_lock (&d->lock);
+  while (!d->done && !expired)
+    expired = !g_cond_wait_until (&d->cond, &d->lock, d->deadline);
+  d->expired = expired && !d->done;
+  g_mutex_unlock (&d->lock);
+
+  if (d->expired)
+    g_cancellable_cancel (d->cancellable);
+  return NULL;
+}
+
+static void
+on_caller_cancelled_cb (GCancellable *caller,
+                        gpointer      user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+static void
+deadline_begin (Deadline     *d,
+                GCancellable *caller,
+                guint         seconds)
+{
+  *d = (Deadline) { 0 };
+  d->cancellable = g_cancellable_new ();
+  g_mutex_init (&d->lock);
+  g_cond_init (&d->cond);
+  if (caller != NULL)
+    {
+      d->caller = g_object_ref (caller);
+      d->handler = g_cancellable_connect (caller, G_CALLBACK (on_caller_cancelled_cb), d->cancellable, NULL);
+    }
+  if (seconds > 0)
+    {
+      d->deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+      d->thread = g_thread_new ("bw-store-deadline", deadline_thread, d);
+    }
+}
+
+/* Returns @ok, turning a cancellation by the deadline into an error a person can act on. */
+static gboolean
+deadline_end (Deadline  *d,
+              gboolean   ok,
+              GError   **error)
+{
+  g_mutex_lock (&d->lock);
+  d->done = TRUE;
+  g_cond_signal (&d->cond);
+  g_mutex_unlock (&d->lock);
+  if (d->thread != NULL)
+    g_thread_join (d->thread);
+
+  if (!ok && d->expired && error != NULL && *error != NULL &&
+      g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (error);
+      g_set_error (error, BW_STORE_ERROR, BW_STORE_ERROR_NO_SERVICE,
+                   _("No Secret Service is available: it did not answer within %d s (it may be "
+                     "waiting for a password prompt that cannot be shown). Check your keyring daemon."),
+                   CLI_DEADLINE_S);
+    }
+
+  if (d->caller != NULL)
+    g_cancellable_disconnect (d->caller, d->handler);
+  g_clear_object (&d->caller);
+  g_clear_object (&d->cancellable);
+  g_mutex_clear (&d->lock);
+  g_cond_clear (&d->cond);
+  return ok;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -611,9 +828,12 @@ bw_site_store_load_sync (BwSiteStore   *self,
                          GError       **error)
 {
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) sites = backend_load (self->allow_prompts, warnings, cancellable, error);
+  g_autoptr(GPtrArray) sites = NULL;
+  Deadline d;
 
-  if (sites == NULL)
+  deadline_begin (&d, cancellable, self->allow_prompts ? 0 : CLI_DEADLINE_S);
+  sites = backend_load (self->allow_prompts, warnings, d.cancellable, error);
+  if (!deadline_end (&d, sites != NULL, error))
     return FALSE;
 
   apply_loaded (self, sites, warnings);
@@ -809,16 +1029,18 @@ bw_site_store_save_sync (BwSiteStore   *self,
 {
   g_autoptr(SecretService) service = NULL;
   g_autoptr(BwSite) copy = NULL;
+  gboolean ok;
+  Deadline d;
 
   if (!check_before_write (self, site, error))
     return FALSE;
 
-  service = connect_service (cancellable, error);
-  if (service == NULL)
-    return FALSE;
-
+  deadline_begin (&d, cancellable, self->allow_prompts ? 0 : CLI_DEADLINE_S);
   copy = bw_site_copy (site);
-  if (!backend_write (service, copy, passphrase, self->allow_prompts, cancellable, error))
+  service = connect_service (d.cancellable, error);
+  ok = service != NULL &&
+       backend_write (service, copy, passphrase, self->allow_prompts, d.cancellable, error);
+  if (!deadline_end (&d, ok, error))
     return FALSE;
 
   apply_saved (self, copy);
@@ -913,6 +1135,18 @@ bw_site_store_save_finish (BwSiteStore   *self,
   return TRUE;
 }
 
+static gboolean add_all        (BwSiteStore    *self,
+                                GPtrArray      *sites,
+                                GPtrArray      *written,
+                                GCancellable   *cancellable,
+                                GError        **error);
+static gboolean add_all_locked (BwSiteStore    *self,
+                                SecretService  *service,
+                                GPtrArray      *sites,
+                                GPtrArray      *written,
+                                GCancellable   *cancellable,
+                                GError        **error);
+
 /**
  * bw_site_store_add_all_sync:
  * @sites: (element-type BwSite): new sites, each already validated by the caller
@@ -926,8 +1160,9 @@ bw_site_store_add_all_sync (BwSiteStore   *self,
                             GCancellable  *cancellable,
                             GError       **error)
 {
-  g_autoptr(SecretService) service = NULL;
   g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean ok;
+  Deadline d;
 
   for (guint i = 0; i < sites->len; i++)
     {
@@ -950,15 +1185,53 @@ bw_site_store_add_all_sync (BwSiteStore   *self,
         }
     }
 
-  service = connect_service (cancellable, error);
+  /* Each write is one D-Bus round trip or two: allow for many sites. */
+  deadline_begin (&d, cancellable, self->allow_prompts ? 0 : CLI_DEADLINE_S + sites->len / 5);
+  ok = add_all (self, sites, written, d.cancellable, error);
+  if (!deadline_end (&d, ok, error))
+    return FALSE;
+
+  for (guint i = 0; i < written->len; i++)
+    apply_saved (self, g_ptr_array_index (written, i));
+  return TRUE;
+}
+
+static gboolean
+add_all (BwSiteStore   *self,
+         GPtrArray     *sites,
+         GPtrArray     *written,
+         GCancellable  *cancellable,
+         GError       **error)
+{
+  g_autoptr(SecretService) service = connect_service (cancellable, error);
+  int lock;
+  gboolean ok;
+
   if (service == NULL)
     return FALSE;
 
+  lock = acquire_write_lock (error);
+  if (lock < 0)
+    return FALSE;
+  ok = names_are_free (service, sites, self->allow_prompts, cancellable, error) &&
+       add_all_locked (self, service, sites, written, cancellable, error);
+  release_write_lock (lock);
+  return ok;
+}
+
+static gboolean
+add_all_locked (BwSiteStore    *self,
+                SecretService  *service,
+                GPtrArray      *sites,
+                GPtrArray      *written,
+                GCancellable   *cancellable,
+                GError        **error)
+{
   for (guint i = 0; i < sites->len; i++)
     {
       g_autoptr(BwSite) copy = bw_site_copy (g_ptr_array_index (sites, i));
 
-      if (!backend_write (service, copy, "", self->allow_prompts, cancellable, error))
+      if (!backend_write_locked (service, copy, "", self->allow_prompts, cancellable, error))
         {
           for (guint j = 0; j < written->len; j++)
             {
@@ -975,8 +1248,6 @@ bw_site_store_add_all_sync (BwSiteStore   *self,
       g_ptr_array_add (written, g_steal_pointer (&copy));
     }
 
-  for (guint i = 0; i < written->len; i++)
-    apply_saved (self, g_ptr_array_index (written, i));
   return TRUE;
 }
 
@@ -991,10 +1262,15 @@ bw_site_store_remove_sync (BwSiteStore   *self,
                            GCancellable  *cancellable,
                            GError       **error)
 {
-  g_autoptr(SecretService) service = connect_service (cancellable, error);
+  g_autoptr(SecretService) service = NULL;
   g_autofree char *id = g_strdup (bw_site_get_id (site));
+  gboolean ok;
+  Deadline d;
 
-  if (service == NULL || !backend_delete (service, id, self->allow_prompts, cancellable, error))
+  deadline_begin (&d, cancellable, self->allow_prompts ? 0 : CLI_DEADLINE_S);
+  service = connect_service (d.cancellable, error);
+  ok = service != NULL && backend_delete (service, id, self->allow_prompts, d.cancellable, error);
+  if (!deadline_end (&d, ok, error))
     return FALSE;
 
   apply_removed (self, id);
@@ -1062,16 +1338,17 @@ bw_site_store_lookup_passphrase_sync (BwSiteStore   *self,
                                       GCancellable  *cancellable,
                                       GError       **error)
 {
-  g_autoptr(SecretService) service = connect_service (cancellable, error);
+  g_autoptr(SecretService) service = NULL;
   g_autolist(SecretItem) items = NULL;
   g_autoptr(SecretValue) value = NULL;
   GError *local_error = NULL;
+  Deadline d;
 
-  if (service == NULL)
-    return NULL;
-
-  items = search_items (service, bw_site_get_id (site), self->allow_prompts, cancellable, &local_error);
-  if (local_error != NULL)
+  deadline_begin (&d, cancellable, self->allow_prompts ? 0 : CLI_DEADLINE_S);
+  service = connect_service (d.cancellable, &local_error);
+  if (service != NULL)
+    items = search_items (service, bw_site_get_id (site), self->allow_prompts, d.cancellable, &local_error);
+  if (!deadline_end (&d, local_error == NULL, &local_error))
     {
       g_propagate_error (error, local_error);
       return NULL;

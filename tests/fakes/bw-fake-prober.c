@@ -145,9 +145,25 @@ fake_web_check_finish (BwProber *prober, GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Like the real one: a site without a key, or with a key path under /broken/, fails the
+ * local checks. */
+static gboolean
+fake_check_site (BwProber *prober, BwSite *site, GError **error)
+{
+  const char *key = bw_site_get_key_path (site);
+
+  if (key == NULL || g_str_has_prefix (key, "/broken/"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "fake: no usable key for %s", bw_site_get_name (site));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 bw_fake_prober_iface_init (BwProberInterface *iface)
 {
+  iface->check_site = fake_check_site;
   iface->resolve_async = fake_resolve_async;
   iface->resolve_finish = fake_resolve_finish;
   iface->probe_async = fake_probe_async;
