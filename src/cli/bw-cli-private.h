@@ -29,6 +29,7 @@ G_BEGIN_DECLS
 #define BW_EXIT_KEYRING_LOCKED 6
 #define BW_EXIT_WRITE_FAILED 7
 #define BW_EXIT_DEFERRED 8
+#define BW_EXIT_NOT_RECOGNISED 1
 #define BW_EXIT_INTERRUPTED 130
 
 int          bw_cli_error_exit_code (const GError *error);
@@ -55,6 +56,14 @@ int          bw_cli_watch           (int           argc,
 int          bw_cli_status          (int           argc,
                                      char        **argv);
 int          bw_cli_history         (int           argc,
+                                     char        **argv);
+int          bw_cli_explain         (int           argc,
+                                     char        **argv);
+int          bw_cli_command         (int           argc,
+                                     char        **argv);
+int          bw_cli_decode          (int           argc,
+                                     char        **argv);
+int          bw_cli_audit           (int           argc,
                                      char        **argv);
 
 G_END_DECLS

@@ -29,7 +29,11 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
+  { "audit", N_("Count the keys a plain ssh to a site would offer, and the fix"), bw_cli_audit },
   { "check", N_("Probe stored sites: check [SITE…|--all] [--json]"), bw_cli_check },
+  { "command", N_("The hardened first-touch command for a site, in several forms"), bw_cli_command },
+  { "decode", N_("Explain an SSH error message from any client"), bw_cli_decode },
+  { "explain", N_("The plain-language explanation of a site's state, for the client or you"), bw_cli_explain },
   { "history", N_("A site's probes and its server's ban episodes"), bw_cli_history },
   { "probe", N_("Run one hardened probe against a host (ad hoc)"), bw_cli_probe },
   { "sites", N_("List, add, edit, remove, import and export sites"), bw_cli_sites },

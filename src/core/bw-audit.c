@@ -829,6 +829,24 @@ source_word (BwAuditSource source)
     }
 }
 
+static const char *
+source_label (BwAuditSource source)
+{
+  switch (source)
+    {
+    case BW_AUDIT_SOURCE_AGENT:
+      return _("agent");
+    case BW_AUDIT_SOURCE_FILE:
+      return _("file");
+    case BW_AUDIT_SOURCE_BOTH:
+      return _("file, also in the agent");
+    case BW_AUDIT_SOURCE_CERTIFICATE:
+      return _("certificate");
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
 /**
  * bw_audit_params_init_for_site:
  * @params: to fill
@@ -1108,7 +1126,7 @@ bw_audit_report_format (const BwAuditReport *report)
           any_skipped = TRUE;
           continue;
         }
-      g_string_append_printf (out, "  %u. %s: %s", ++n, source_word (key->source), key->label);
+      g_string_append_printf (out, "  %u. %s: %s", ++n, source_label (key->source), key->label);
       if (key->type != NULL)
         g_string_append_printf (out, " (%s%s%s)", key->type, key->fingerprint != NULL ? " " : "",
                                 key->fingerprint != NULL ? key->fingerprint : "");
@@ -1123,7 +1141,7 @@ bw_audit_report_format (const BwAuditReport *report)
           const BwAuditKey *key = g_ptr_array_index (report->keys, i);
 
           if (!key->offered)
-            g_string_append_printf (out, "  - %s: %s — %s\n", source_word (key->source), key->label, key->reason);
+            g_string_append_printf (out, "  - %s: %s — %s\n", source_label (key->source), key->label, key->reason);
         }
     }
 
