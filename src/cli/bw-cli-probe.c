@@ -133,6 +133,7 @@ bw_cli_probe (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(BwProbeRequest) request = bw_probe_request_new ();
   g_autoptr(BwProbeResult) result = NULL;
+  int exit_code;
 
   g_option_context_set_summary (context,
                                 _("Runs one hardened SSH probe: exactly one explicit key, no agent, "
@@ -146,8 +147,8 @@ bw_cli_probe (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_help_enabled (context, TRUE);
 
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return bw_cli_usage_error (COMMAND, "%s", error->message);
+  if (!bw_cli_parse_options (COMMAND, context, &argc, &argv, &exit_code))
+    return exit_code;
 
   if (argc > 1)
     return bw_cli_usage_error (COMMAND, _("unexpected argument “%s”"), argv[1]);

@@ -263,7 +263,10 @@ bw_cli_parse_options (const char       *command,
                       int              *out_exit_code)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *prgname = g_strconcat ("banwatch ", command, NULL);
 
+  /* --help then says "banwatch sites add [OPTION…]", not "add [OPTION…]". */
+  g_set_prgname (prgname);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
       *out_exit_code = bw_cli_usage_error (command, "%s", error->message);
