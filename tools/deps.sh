@@ -10,7 +10,7 @@ packages=(
   libayatana-appindicator3-dev libjson-glib-dev libsqlite3-dev
   clang libclang-rt-14-dev
   # real services the tests run
-  openssh-server openssh-client fail2ban nftables iproute2 procps
+  openssh-server openssh-client fail2ban nftables iproute2 procps rsync
   xvfb xauth x11-utils xdotool imagemagick dbus-daemon dbus-bin libglib2.0-bin
   gnome-keyring libsecret-tools dunst trayer
   haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils

@@ -608,15 +608,17 @@ catalog_key (const char *context,
  * a client text must never come out half-filled. bw_texts_check_catalog() is the
  * strict check the tests run. */
 static const char *
-translate (const Language *language,
-           const char     *context,
-           const char     *msgid)
+translate_full (const Language *language,
+                const char     *context,
+                const char     *msgid,
+                gboolean       *out_translated)
 {
   g_autoptr(BwCatalog) catalog = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *key = NULL;
   const char *translation;
 
+  *out_translated = FALSE;
   if (g_str_equal (language->code, "en"))
     return msgid;
 
@@ -641,7 +643,18 @@ translate (const Language *language,
     }
 
   /* The catalog lives in a process-wide cache, so the string outlives this reference. */
+  *out_translated = TRUE;
   return translation;
+}
+
+static const char *
+translate (const Language *language,
+           const char     *context,
+           const char     *msgid)
+{
+  gboolean translated;
+
+  return translate_full (language, context, msgid, &translated);
 }
 
 typedef struct {
@@ -930,6 +943,7 @@ render_parts (const Language    *language,
       gboolean section_started = FALSE;
       gboolean need_separator = FALSE;
       gboolean after_command = FALSE;
+      gboolean previous_translated = TRUE;
 
       for (const Part *part = parts; part->msgid != NULL; part++)
         {
@@ -955,14 +969,20 @@ render_parts (const Language    *language,
               continue;
             }
 
-          if (after_command)
-            g_string_append_c (out, '\n');
-          else if (need_separator)
-            g_string_append (out, language->separator);
+          {
+            gboolean translated;
+            const char *sentence = translate_full (language, NULL, part->msgid, &translated);
 
-          if (!expand (translate (language, NULL, part->msgid),
-                       variables, G_N_ELEMENTS (variables), out, error))
-            return FALSE;
+            /* An English fallback next to a Japanese sentence still needs its space. */
+            if (after_command)
+              g_string_append_c (out, '\n');
+            else if (need_separator)
+              g_string_append (out, translated && previous_translated ? language->separator : " ");
+
+            if (!expand (sentence, variables, G_N_ELEMENTS (variables), out, error))
+              return FALSE;
+            previous_translated = translated || g_str_equal (language->code, "en");
+          }
           need_separator = TRUE;
           after_command = FALSE;
         }
