@@ -14,7 +14,8 @@ main (int    argc,
       char **argv)
 {
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* An uninstalled build shows its own catalogs when pointed at them. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("BANWATCH_LOCALEDIR") != NULL ? g_getenv ("BANWATCH_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

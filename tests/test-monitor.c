@@ -806,7 +806,12 @@ test_estimates (Fixture       *f,
   g_assert_cmpfloat (estimate.max_hours, ==, 14);
   g_assert_cmpfloat (estimate.median_hours, ==, 11);
   text = bw_monitor_format_estimate (&estimate);
-  g_assert_cmpstr (text, ==, "usually lifts after 10–14 h");
+  g_assert_cmpstr (text, ==, "usually lifts after 10 h–14 h");
+  {
+    BwEstimate short_ban = { .min_hours = 0.25, .max_hours = 1.5, .source = "history" };
+    g_autofree char *short_text = bw_monitor_format_estimate (&short_ban);
+    g_assert_cmpstr (short_text, ==, "usually lifts after 15 min–1.5 h");
+  }
 
   /* A heavier ban now waits for the history's lower bound (10 h), not the default 6 h. */
   bw_fake_prober_set_clock (f->prober, BW_CLOCK (f->clock));

@@ -14,7 +14,8 @@ packages=(
   xvfb xauth x11-utils xdotool imagemagick dbus-daemon dbus-bin libglib2.0-bin
   gnome-keyring libsecret-tools dunst trayer
   haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils
-  at-spi2-core python3-gi gir1.2-glib-2.0 gir1.2-atspi-2.0
+  at-spi2-core python3-gi gir1.2-glib-2.0 gir1.2-atspi-2.0 gir1.2-gtk-3.0
+  locales fonts-ipafont-gothic
   adwaita-icon-theme fonts-dejavu-core librsvg2-common
   desktop-file-utils appstream
 )

@@ -29,6 +29,7 @@ struct _BwSiteRow
 
   /* owned */
   BwSite        *site;
+  gulong         status_changed_id;
 
   /* borrowed */
   BwMonitor     *monitor;
@@ -208,6 +209,8 @@ bw_site_row_dispose (GObject *object)
 {
   BwSiteRow *self = (BwSiteRow *) object;
 
+  /* A destroyed row may outlive its labels (an accessibility client can hold it). */
+  g_clear_signal_handler (&self->status_changed_id, self->monitor);
   g_clear_object (&self->site);
 
   G_OBJECT_CLASS (bw_site_row_parent_class)->dispose (object);
@@ -252,7 +255,8 @@ bw_site_row_new (BwSite    *site,
   self->site = g_object_ref (site);
   self->monitor = monitor;
   if (monitor != NULL)
-    g_signal_connect_object (monitor, "status-changed", G_CALLBACK (on_monitor_status_changed_cb), self, 0);
+    self->status_changed_id = g_signal_connect_object (monitor, "status-changed",
+                                                       G_CALLBACK (on_monitor_status_changed_cb), self, 0);
   bw_site_row_update (self);
   return self;
 }

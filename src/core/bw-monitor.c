@@ -1622,20 +1622,21 @@ bw_monitor_get_estimate (BwMonitor  *self,
   return TRUE;
 }
 
+/* "45 min" below an hour, "1.5 h" below ten hours, "12 h" above. */
 static char *
-format_hours (double hours)
+format_duration (double hours)
 {
   if (hours < 1.0)
-    return g_strdup_printf (_("%.0f min"), hours * 60);
+    return g_strdup_printf (_("%.0f min"), MAX (1.0, hours * 60));
   if (hours < 10.0)
-    return g_strdup_printf ("%.1f", hours);
-  return g_strdup_printf ("%.0f", hours);
+    return g_strdup_printf (_("%.1f h"), hours);
+  return g_strdup_printf (_("%.0f h"), hours);
 }
 
 /**
  * bw_monitor_format_estimate:
  *
- * Returns: (transfer full): "usually lifts after 12–24 h; expected around 15:30", or
+ * Returns: (transfer full): "usually lifts after 12 h–24 h; expected around 15:30", or
  *   "unknown"
  */
 char *
@@ -1648,13 +1649,13 @@ bw_monitor_format_estimate (const BwEstimate *estimate)
   if (g_str_equal (estimate->source, "unknown"))
     return g_strdup (_("unknown"));
 
-  low = format_hours (estimate->min_hours);
-  high = format_hours (estimate->max_hours);
+  low = format_duration (estimate->min_hours);
+  high = format_duration (estimate->max_hours);
   out = g_string_new (NULL);
   if (g_str_equal (low, high))
-    g_string_append_printf (out, _("usually lifts after %s h"), low);
+    g_string_append_printf (out, _("usually lifts after %s"), low);
   else
-    g_string_append_printf (out, _("usually lifts after %s–%s h"), low, high);
+    g_string_append_printf (out, _("usually lifts after %s–%s"), low, high);
 
   if (estimate->expected_at != 0)
     {
