@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <malloc.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -37,6 +38,7 @@ struct _BwApplication
   GCancellable   *cancellable;
   char           *known_hosts;
   gboolean        loaded;
+  guint           trim_id;
 };
 
 G_DEFINE_FINAL_TYPE (BwApplication, bw_application, GTK_TYPE_APPLICATION)
@@ -104,6 +106,29 @@ on_store_loaded_cb (GObject      *source,
   self->loaded = TRUE;
   sync_monitor_sites (self);
   bw_monitor_start (self->monitor, TRUE);
+}
+
+/* A tray app idles for hours: once a round of probes is over, give the memory its worker
+ * threads used back to the system instead of keeping it dirty until the next round. */
+static gboolean
+on_trim_timeout_cb (gpointer user_data)
+{
+  BwApplication *self = user_data;
+
+  if (!bw_monitor_is_idle (self->monitor))
+    return G_SOURCE_CONTINUE;
+  self->trim_id = 0;
+  malloc_trim (0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_monitor_status_changed_cb (BwMonitor     *monitor,
+                              BwSite        *site,
+                              BwApplication *self)
+{
+  if (self->trim_id == 0)
+    self->trim_id = g_timeout_add_seconds (5, on_trim_timeout_cb, self);
 }
 
 static void
@@ -288,6 +313,9 @@ bw_application_startup (GApplication *application)
 
   G_APPLICATION_CLASS (bw_application_parent_class)->startup (application);
 
+  /* Probes run on worker threads; one malloc arena each would stay dirty all day. */
+  mallopt (M_ARENA_MAX, 2);
+
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
 
   self->settings = bw_settings_new_if_installed ();
@@ -306,6 +334,7 @@ bw_application_startup (GApplication *application)
   self->monitor = bw_monitor_new (prober, clock, self->history, &config);
   bw_monitor_mute (self->monitor, g_settings_get_int64 (self->settings, "muted-until"));
   g_signal_connect (self->monitor, "event", G_CALLBACK (on_monitor_event_cb), self);
+  g_signal_connect (self->monitor, "status-changed", G_CALLBACK (on_monitor_status_changed_cb), self);
   g_signal_connect (self->settings, "changed::muted-until", G_CALLBACK (on_muted_until_changed_cb), self);
 
   self->store = bw_site_store_new (TRUE);
@@ -337,6 +366,7 @@ bw_application_shutdown (GApplication *application)
   BwApplication *self = BW_APPLICATION (application);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->trim_id, g_source_remove);
   if (self->monitor != NULL)
     bw_monitor_stop (self->monitor);
 

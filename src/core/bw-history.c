@@ -315,6 +315,7 @@ bw_history_open (const char  *path,
 
   if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
       !exec (self, "PRAGMA synchronous = NORMAL", error) ||
+      !exec (self, "PRAGMA cache_size = -512", error) ||
       !exec (self, "PRAGMA foreign_keys = ON", error) ||
       !migrate (self, error))
     return NULL;
