@@ -209,17 +209,25 @@ activate_copy_explanation (GSimpleAction *action,
     g_warning ("%s", error->message);
 }
 
+/* Brings the window up, then shows something about the site named by @parameter. */
+static void
+present_for_site (BwApplication *self,
+                  GVariant      *parameter,
+                  void         (*show) (BwApplication *, BwSite *))
+{
+  BwSite *site = find_site (self, g_variant_get_string (parameter, NULL));
+
+  g_application_activate (G_APPLICATION (self));
+  if (site != NULL)
+    show (self, site);
+}
+
 static void
 activate_show_site (GSimpleAction *action,
                     GVariant      *parameter,
                     gpointer       user_data)
 {
-  BwApplication *self = user_data;
-  BwSite *site = find_site (self, g_variant_get_string (parameter, NULL));
-
-  g_application_activate (G_APPLICATION (self));
-  if (site != NULL)
-    bw_application_show_site (self, site);
+  present_for_site (user_data, parameter, bw_application_show_site);
 }
 
 static void
@@ -227,12 +235,7 @@ activate_explain (GSimpleAction *action,
                   GVariant      *parameter,
                   gpointer       user_data)
 {
-  BwApplication *self = user_data;
-  BwSite *site = find_site (self, g_variant_get_string (parameter, NULL));
-
-  g_application_activate (G_APPLICATION (self));
-  if (site != NULL)
-    bw_application_explain_site (self, site);
+  present_for_site (user_data, parameter, bw_application_explain_site);
 }
 
 static void

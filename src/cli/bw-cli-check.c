@@ -126,8 +126,7 @@ add_time (JsonBuilder *builder,
   json_builder_set_member_name (builder, name);
   if (t > 0)
     {
-      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (t / G_USEC_PER_SEC);
-      g_autofree char *text = g_date_time_format_iso8601 (dt);
+      g_autofree char *text = bw_cli_format_iso8601 (t);
       json_builder_add_string_value (builder, text);
     }
   else
@@ -214,18 +213,10 @@ bw_cli_status_to_json (BwMonitor  *monitor,
 }
 
 static char *
-format_local_time (gint64 t)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (t / G_USEC_PER_SEC);
-
-  return g_date_time_format (dt, "%Y-%m-%d %H:%M");
-}
-
-static char *
 verdict_note (BwCheckVerdict verdict,
               gint64         next_possible)
 {
-  g_autofree char *when = next_possible > 0 ? format_local_time (next_possible) : g_strdup ("?");
+  g_autofree char *when = next_possible > 0 ? bw_cli_format_local (next_possible, "%Y-%m-%d %H:%M") : g_strdup ("?");
 
   switch (verdict)
     {

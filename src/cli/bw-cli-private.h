@@ -45,6 +45,9 @@ gboolean     bw_cli_parse_options   (const char   *command,
 BwProbeResult *bw_cli_run_probe     (const BwProbeRequest *request,
                                      GError      **error);
 char        *bw_cli_known_hosts_path (const char  *option);
+char        *bw_cli_format_iso8601  (gint64        t);
+char        *bw_cli_format_local    (gint64        t,
+                                     const char   *format);
 int          bw_cli_sites           (int           argc,
                                      char        **argv);
 int          bw_cli_trust           (int           argc,

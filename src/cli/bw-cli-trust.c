@@ -155,8 +155,7 @@ bw_cli_trust (int    argc,
 
       if (verdict == BW_CHECK_DEFERRED || verdict == BW_CHECK_BANNED)
         {
-          g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (next_possible / G_USEC_PER_SEC);
-          g_autofree char *clock = g_date_time_format (when, "%H:%M:%S");
+          g_autofree char *clock = bw_cli_format_local (next_possible, "%H:%M:%S");
 
           g_printerr (verdict == BW_CHECK_BANNED
                       ? _("banwatch %s: the server is likely banning this address; no connection before "

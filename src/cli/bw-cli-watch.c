@@ -25,20 +25,12 @@ on_signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static char *
-iso8601 (gint64 t)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (t / G_USEC_PER_SEC);
-
-  return g_date_time_format_iso8601 (dt);
-}
-
 static void
 on_event_cb (BwMonitor      *monitor,
              BwMonitorEvent *event,
              Watch          *watch)
 {
-  g_autofree char *since = iso8601 (event->since);
+  g_autofree char *since = bw_cli_format_iso8601 (event->since);
   const char *kind = event->kind == BW_MONITOR_EVENT_REMINDER ? "reminder" : "transition";
 
   if (watch->json)
@@ -160,7 +152,7 @@ print_status_line (BwMonitor *monitor,
   g_print ("%-24s %-14s", bw_site_get_name (site), bw_site_state_to_string (s.state));
   if (s.since > 0)
     {
-      g_autofree char *since = iso8601 (s.since);
+      g_autofree char *since = bw_cli_format_iso8601 (s.since);
       g_print (_(" since %s"), since);
     }
   if (s.verified_via != NULL)
@@ -302,7 +294,7 @@ bw_cli_history (int    argc,
       for (guint i = 0; i < probes->len; i++)
         {
           BwProbeRecord *record = g_ptr_array_index (probes, i);
-          g_autofree char *time = iso8601 (record->time);
+          g_autofree char *time = bw_cli_format_iso8601 (record->time);
           g_autoptr(JsonNode) timings = json_from_string (record->timings, NULL);
 
           json_builder_begin_object (builder);
@@ -331,8 +323,8 @@ bw_cli_history (int    argc,
       for (guint i = 0; i < episodes->len; i++)
         {
           BwEpisode *episode = g_ptr_array_index (episodes, i);
-          g_autofree char *start = iso8601 (episode->start);
-          g_autofree char *end = episode->end != 0 ? iso8601 (episode->end) : NULL;
+          g_autofree char *start = bw_cli_format_iso8601 (episode->start);
+          g_autofree char *end = episode->end != 0 ? bw_cli_format_iso8601 (episode->end) : NULL;
           g_auto(GStrv) path = g_strsplit (episode->path, ",", -1);
 
           json_builder_begin_object (builder);
@@ -369,7 +361,7 @@ bw_cli_history (int    argc,
   for (guint i = 0; i < probes->len; i++)
     {
       BwProbeRecord *record = g_ptr_array_index (probes, i);
-      g_autofree char *time = iso8601 (record->time);
+      g_autofree char *time = bw_cli_format_iso8601 (record->time);
 
       g_print ("%s  %-24s %-14s %s\n", time, record->observation, record->state,
                record->message != NULL ? record->message : "");
@@ -379,7 +371,7 @@ bw_cli_history (int    argc,
   for (guint i = 0; i < episodes->len; i++)
     {
       BwEpisode *episode = g_ptr_array_index (episodes, i);
-      g_autofree char *start = iso8601 (episode->start);
+      g_autofree char *start = bw_cli_format_iso8601 (episode->start);
 
       if (episode->end != 0)
         g_print (_("  %s  %.1f h  %s\n"), start, (double) (episode->end - episode->start) / 3600 / G_USEC_PER_SEC,

@@ -237,6 +237,35 @@ bw_cli_open_store (const char *command,
 }
 
 /**
+ * bw_cli_format_iso8601:
+ * @t: microseconds since the epoch
+ *
+ * Returns: (transfer full): "2026-11-22T04:28:46Z"
+ */
+char *
+bw_cli_format_iso8601 (gint64 t)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (t / G_USEC_PER_SEC);
+
+  return g_date_time_format_iso8601 (dt);
+}
+
+/**
+ * bw_cli_format_local:
+ * @format: a g_date_time_format() format
+ *
+ * Returns: (transfer full): @t in local time
+ */
+char *
+bw_cli_format_local (gint64      t,
+                     const char *format)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (t / G_USEC_PER_SEC);
+
+  return g_date_time_format (dt, format);
+}
+
+/**
  * bw_cli_known_hosts_path:
  * @option: (nullable): what --known-hosts said
  *
