@@ -345,9 +345,20 @@ static int
 start_app (int    argc,
            char **argv)
 {
-  g_autofree char *path = find_app_module ();
-  GModule *module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+  g_autofree char *path = NULL;
+  GModule *module;
   AppMain app_main = NULL;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_printerr (_("banwatch: no graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set), so the "
+                    "tray app cannot start. Start it from your desktop, or use the command line: "
+                    "“banwatch --help”.\n"));
+      return BW_EXIT_INTERNAL;
+    }
+
+  path = find_app_module ();
+  module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
 
   if (module == NULL || !g_module_symbol (module, "bw_app_main", (gpointer *) &app_main))
     {
