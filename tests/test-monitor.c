@@ -806,7 +806,7 @@ test_estimates (Fixture       *f,
   g_assert_cmpfloat (estimate.max_hours, ==, 14);
   g_assert_cmpfloat (estimate.median_hours, ==, 11);
   text = bw_monitor_format_estimate (&estimate);
-  g_assert_cmpstr (text, ==, "usually lifts after 10 h–14 h");
+  g_assert_cmpstr (text, ==, "usually lifts after 10–14 h");
   {
     BwEstimate short_ban = { .min_hours = 0.25, .max_hours = 1.5, .source = "history" };
     g_autofree char *short_text = bw_monitor_format_estimate (&short_ban);

@@ -253,6 +253,8 @@ bw_cli_history (int    argc,
   g_autoptr(GPtrArray) probes = NULL;
   g_autoptr(GPtrArray) episodes = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *destination = NULL;
+  g_autofree char *known_hosts = bw_cli_known_hosts_path (NULL);
   guint limit = 50;
   BwSite *site;
   int status;
@@ -277,9 +279,24 @@ bw_cli_history (int    argc,
     return bw_cli_fail ("history", error);
 
   probes = bw_history_list_probes (history, bw_site_get_id (site), limit);
-  episodes = bw_history_list_episodes (history, probes->len > 0
-                                                ? ((BwProbeRecord *) g_ptr_array_index (probes, 0))->destination
-                                                : "");
+  if (probes->len > 0)
+    destination = g_strdup (((BwProbeRecord *) g_ptr_array_index (probes, 0))->destination);
+  else
+    {
+      /* Never probed itself (checked "via" another site): its server is found by
+       * resolving, as the monitor does; nothing is probed. */
+      g_autoptr(BwMonitor) monitor = bw_cli_new_monitor ("history", store, known_hosts,
+                                                        BW_PROBE_DEFAULT_TIMEOUT_S, &status);
+      BwSiteStatus site_status = { 0 };
+
+      if (monitor == NULL)
+        return status;
+      while (!bw_monitor_is_idle (monitor))
+        g_main_context_iteration (NULL, TRUE);
+      if (bw_monitor_get_status (monitor, site, &site_status))
+        destination = g_strdup (site_status.destination);
+    }
+  episodes = bw_history_list_episodes (history, destination != NULL ? destination : "");
 
   if (json)
     {

@@ -3,7 +3,10 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -30,6 +33,7 @@
 
 #define MINUTE (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC)
 #define HOUR (60 * MINUTE)
+#define LOCAL_CHECK_INTERVAL (60 * G_USEC_PER_SEC)
 
 typedef struct _Destination Destination;
 
@@ -46,6 +50,7 @@ typedef struct {
   gboolean       probed;
   gboolean       acknowledged;
   char          *local_problem; /* why the site cannot be probed, from the local checks */
+  gint64         local_checked; /* monotonic time of the last local check; 0 forces one */
   gboolean       web_answered;
   gboolean       grace;         /* the first verdict after start-up may repeat the last known one silently */
   BwSiteState    grace_state;
@@ -226,6 +231,12 @@ refresh_local_check (BwMonitor *self,
                      SiteEntry *entry)
 {
   g_autoptr(GError) error = NULL;
+  gint64 t = g_get_monotonic_time ();
+
+  /* A key file is read at most once a minute per site, not on every tick. */
+  if (entry->local_checked != 0 && t - entry->local_checked < LOCAL_CHECK_INTERVAL)
+    return;
+  entry->local_checked = t;
 
   g_clear_pointer (&entry->local_problem, g_free);
   if (!bw_prober_check_site (self->prober, entry->site, &error))
@@ -466,13 +477,17 @@ set_state (BwMonitor   *self,
   BwSiteState from = entry->state;
   gboolean silent_repeat = entry->grace && state == entry->grace_state;
 
+  /* Copies first: @via or @message may be the entry's own strings. */
+  g_autofree char *new_via = g_strdup (via);
+  g_autofree char *new_message = g_strdup (message);
+
   entry->grace = FALSE;
   entry->last_check = t;
   entry->probed = probed;
   g_free (entry->via);
-  entry->via = g_strdup (via);
+  entry->via = g_steal_pointer (&new_via);
   g_free (entry->message);
-  entry->message = g_strdup (message);
+  entry->message = g_steal_pointer (&new_message);
 
   if (state != from)
     {
@@ -622,6 +637,20 @@ detach (SiteEntry *entry)
   entry->destination = NULL;
 }
 
+/* When the site last had its own probe, from any process: representatives rotate across
+ * separate `check --all` runs too. */
+static gint64
+last_own_probe (BwMonitor  *self,
+                const char *site_id)
+{
+  g_autoptr(GPtrArray) probes = NULL;
+
+  if (self->history == NULL)
+    return 0;
+  probes = bw_history_list_probes (self->history, site_id, 1);
+  return probes->len > 0 ? ((BwProbeRecord *) g_ptr_array_index (probes, 0))->time : 0;
+}
+
 /**
  * bw_monitor_set_sites:
  * @sites: (element-type BwSite): the sites to watch; copied
@@ -653,6 +682,7 @@ bw_monitor_set_sites (BwMonitor *self,
 
           g_clear_object (&entry->site);
           entry->site = bw_site_copy (site);
+          entry->local_checked = 0;
           if (!moved)
             continue;
           detach (entry);
@@ -673,6 +703,7 @@ bw_monitor_set_sites (BwMonitor *self,
             }
           entry->grace = TRUE;
           entry->grace_state = entry->state;
+          entry->last_verified = last_own_probe (self, id);
           g_hash_table_insert (self->entries, g_strdup (id), entry);
         }
 
@@ -719,6 +750,38 @@ count_since (Destination *d,
 }
 
 /* Returns TRUE when one more connection fits both windows; otherwise sets when it will. */
+/* Other processes (a `check` beside a running `watch`, the app) connect too: the history's
+ * connection log and backoff are the truth, re-read before every decision. */
+static void
+sync_with_history (BwMonitor   *self,
+                   Destination *d,
+                   gint64       t)
+{
+  g_autoptr(GArray) recent = NULL;
+  g_autoptr(BwDestinationRecord) record = NULL;
+
+  if (self->history == NULL)
+    return;
+
+  recent = bw_history_connections_since (self->history, d->key, t - self->config.budget_long_window);
+  if (recent->len >= d->connections->len)
+    {
+      g_array_set_size (d->connections, 0);
+      g_array_append_vals (d->connections, recent->data, recent->len);
+    }
+
+  record = bw_history_load_destination (self->history, d->key);
+  if (record != NULL && record->backoff_until > d->backoff_until && record->backoff_until > t)
+    {
+      d->server_state = record->state;
+      d->banned_since = record->banned_since;
+      d->backoff_until = record->backoff_until;
+      d->backoff_interval = record->backoff_interval;
+      d->rechecks = record->rechecks;
+      d->next_round = MAX (d->next_round, d->backoff_until);
+    }
+}
+
 static gboolean
 budget_allows (BwMonitor   *self,
                Destination *d,
@@ -729,6 +792,7 @@ budget_allows (BwMonitor   *self,
   guint len;
   gint64 next = t;
 
+  sync_with_history (self, d, t);
   prune_connections (self, d, t);
   len = d->connections->len;
 
@@ -838,11 +902,14 @@ typedef struct {
   Destination   *destination;
   SiteEntry     *entry;
   BwProbeResult *result;
+  int            lock_fd;
 } ProbeJob;
 
 static void
 probe_job_free (ProbeJob *job)
 {
+  if (job->lock_fd >= 0)
+    close (job->lock_fd);
   g_clear_object (&job->monitor);
   g_clear_pointer (&job->result, bw_probe_result_unref);
   g_free (job);
@@ -906,8 +973,14 @@ apply_verdict (BwMonitor  *self,
           other->server_state = BW_SITE_STATE_LOCAL_NETWORK;
           save_destination (self, other);
           for (guint i = 0; i < other->sites->len; i++)
-            set_state (self, g_ptr_array_index (other->sites, i), BW_SITE_STATE_LOCAL_NETWORK, NULL,
-                       _("Every server fails at the TCP level: this computer's network is down"), FALSE, t);
+            {
+              SiteEntry *e = g_ptr_array_index (other->sites, i);
+
+              /* The verdict changes; who was probed, and through whom, does not. */
+              set_state (self, e, BW_SITE_STATE_LOCAL_NETWORK, e->via,
+                         _("Every server fails at the TCP level: this computer's network is down"),
+                         e->probed, t);
+            }
         }
     }
 
@@ -1040,11 +1113,34 @@ on_probe_cb (GObject      *source,
   finish_job (self, job);
 }
 
+/* One connection at a time to a server across every Banwatch process: a lock file per
+ * destination, held for the probe. Returns -1 when another process holds it. */
+static int
+lock_destination (Destination *d)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "banwatch", "destinations", NULL);
+  g_autofree char *name = g_compute_checksum_for_string (G_CHECKSUM_SHA256, d->key, -1);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  int fd;
+
+  g_mkdir_with_parents (dir, 0700);
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -2;  /* no lock possible: go on rather than never probe */
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
 static void
 start_probe (BwMonitor   *self,
              Destination *d,
              SiteEntry   *entry,
-             gint64       t)
+             gint64       t,
+             int          lock)
 {
   ProbeJob *job = g_new0 (ProbeJob, 1);
   g_autoptr(GError) error = NULL;
@@ -1052,6 +1148,7 @@ start_probe (BwMonitor   *self,
   job->monitor = g_object_ref (self);
   job->destination = d;
   job->entry = entry;
+  job->lock_fd = lock >= 0 ? lock : -1;
 
   d->busy = TRUE;
   d->round_requested = FALSE;
@@ -1193,6 +1290,7 @@ tick (BwMonitor *self)
     {
       SiteEntry *target;
       gint64 next_possible = t;
+      int lock;
 
       d = g_ptr_array_index (order, i);
       mark_unprobeable (self, d, t);
@@ -1228,7 +1326,15 @@ tick (BwMonitor *self)
       if (self->running >= self->config.max_parallel)
         continue;
 
-      start_probe (self, d, target, t);
+      lock = lock_destination (d);
+      if (lock == -1)
+        {
+          /* Another Banwatch process is connected to this server right now. */
+          wake = MIN (wake, t + G_USEC_PER_SEC);
+          continue;
+        }
+
+      start_probe (self, d, target, t, lock);
       d->next_round = MAX (d->next_round, t + jittered (self, round_interval (self, d, t)));
     }
 
@@ -1422,6 +1528,7 @@ bw_monitor_check_now (BwMonitor *self,
 
   g_return_val_if_fail (entry != NULL && entry->destination != NULL, BW_CHECK_BUSY);
 
+  entry->local_checked = 0;
   mark_unprobeable (self, entry->destination, now (self));
   if (!can_probe (entry))
     return BW_CHECK_UNUSABLE;
@@ -1622,12 +1729,16 @@ bw_monitor_get_estimate (BwMonitor  *self,
   return TRUE;
 }
 
-/* "45 min" below an hour, "1.5 h" below ten hours, "12 h" above. */
+/* "45 min" below an hour, "1.5 h" below ten hours, "12 h" above; without the unit when
+ * @with_unit is FALSE, for "12–24 h". */
 static char *
-format_duration (double hours)
+format_duration (double   hours,
+                 gboolean with_unit)
 {
   if (hours < 1.0)
     return g_strdup_printf (_("%.0f min"), MAX (1.0, hours * 60));
+  if (!with_unit)
+    return g_strdup_printf (hours < 10.0 ? "%.1f" : "%.0f", hours);
   if (hours < 10.0)
     return g_strdup_printf (_("%.1f h"), hours);
   return g_strdup_printf (_("%.0f h"), hours);
@@ -1636,7 +1747,7 @@ format_duration (double hours)
 /**
  * bw_monitor_format_estimate:
  *
- * Returns: (transfer full): "usually lifts after 12 h–24 h; expected around 15:30", or
+ * Returns: (transfer full): "usually lifts after 12–24 h; expected around 15:30", or
  *   "unknown"
  */
 char *
@@ -1649,13 +1760,26 @@ bw_monitor_format_estimate (const BwEstimate *estimate)
   if (g_str_equal (estimate->source, "unknown"))
     return g_strdup (_("unknown"));
 
-  low = format_duration (estimate->min_hours);
-  high = format_duration (estimate->max_hours);
   out = g_string_new (NULL);
-  if (g_str_equal (low, high))
-    g_string_append_printf (out, _("usually lifts after %s"), low);
+  if (estimate->min_hours >= 1.0)
+    {
+      /* Both in hours: "12–24 h". */
+      low = format_duration (estimate->min_hours, FALSE);
+      high = format_duration (estimate->max_hours, FALSE);
+      if (g_str_equal (low, high))
+        g_string_append_printf (out, _("usually lifts after %s h"), low);
+      else
+        g_string_append_printf (out, _("usually lifts after %s–%s h"), low, high);
+    }
   else
-    g_string_append_printf (out, _("usually lifts after %s–%s"), low, high);
+    {
+      low = format_duration (estimate->min_hours, TRUE);
+      high = format_duration (estimate->max_hours, TRUE);
+      if (g_str_equal (low, high))
+        g_string_append_printf (out, _("usually lifts after %s"), low);
+      else
+        g_string_append_printf (out, _("usually lifts after %s–%s"), low, high);
+    }
 
   if (estimate->expected_at != 0)
     {

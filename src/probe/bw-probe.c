@@ -466,6 +466,32 @@ authenticate (ProbeRun    *run,
     }
 }
 
+/* The server answers our channel close with its own, and with its exit status; taking
+ * them in before disconnecting means the DISCONNECT is the last thing sent and sshd logs
+ * "Received disconnect" rather than a reset. Usually a millisecond; never past 300 ms. */
+static void
+wait_for_remote_close (ProbeRun    *run,
+                       ssh_session  session,
+                       ssh_channel  channel)
+{
+  gint64 until = MIN (g_get_monotonic_time () + 300 * G_TIME_SPAN_MILLISECOND, run->deadline_us);
+  ssh_event event = ssh_event_new ();
+
+  if (event == NULL || ssh_event_add_session (event, session) != SSH_OK)
+    {
+      g_clear_pointer (&event, ssh_event_free);
+      return;
+    }
+
+  while (!ssh_channel_is_closed (channel) && g_get_monotonic_time () < until &&
+         run_get_abort (run) == ABORT_NONE)
+    if (ssh_event_dopoll (event, 20) == SSH_ERROR)
+      break;
+
+  ssh_event_remove_session (event, session);
+  ssh_event_free (event);
+}
+
 static void
 run_command (ProbeRun    *run,
              ssh_session  session)
@@ -498,6 +524,7 @@ run_command (ProbeRun    *run,
 
       ssh_channel_send_eof (channel);
       ssh_channel_close (channel);
+      wait_for_remote_close (run, session, channel);
     }
 
   phase_done (run, BW_TIMING_EXEC);
