@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include "bw-application.h"
+#include "bw-notifier.h"
 
-int bw_app_main (int argc, char **argv);
+int      bw_app_main               (int argc, char **argv);
+GObject *bw_app_watch_notifier_new (BwMonitor *monitor);
 
 /**
  * bw_app_main:
@@ -23,4 +25,39 @@ bw_app_main (int    argc,
   g_set_application_name ("Banwatch");
   gtk_window_set_default_icon_name (APP_ID);
   return g_application_run (G_APPLICATION (app), argc, argv);
+}
+
+/**
+ * bw_app_watch_notifier_new:
+ *
+ * For the headless `banwatch watch`: desktop notifications through the same notifier
+ * the app uses, when the session has a notification server.
+ *
+ * Returns: (transfer full) (nullable): a #BwNotifier, or %NULL without a server
+ */
+G_MODULE_EXPORT GObject *
+bw_app_watch_notifier_new (BwMonitor *monitor)
+{
+  BwNotifier *notifier = bw_notifier_new_for_monitor (monitor, NULL);
+
+  if (!bw_notifier_is_available (notifier))
+    {
+      g_object_unref (notifier);
+      return NULL;
+    }
+  return G_OBJECT (notifier);
+}
+
+G_MODULE_EXPORT void bw_app_watch_notify (GObject *notifier, const BwMonitorEvent *event);
+
+/**
+ * bw_app_watch_notify:
+ *
+ * Shows @event's notification if one is due.
+ */
+G_MODULE_EXPORT void
+bw_app_watch_notify (GObject              *notifier,
+                     const BwMonitorEvent *event)
+{
+  bw_notifier_handle_event (BW_NOTIFIER (notifier), event);
 }

@@ -24,7 +24,8 @@ struct _BwNotifier
   GObject        parent_instance;
 
   /* borrowed */
-  BwApplication *app;
+  BwApplication *app;       /* NULL for the headless `watch` */
+  BwMonitor     *monitor;
 
   /* owned */
   GHashTable    *notifications;  /* site id → NotifyNotification */
@@ -124,7 +125,7 @@ body_for (BwNotifier           *self,
     g_string_append_printf (body, _(" (seen through %s, on the same server)"), event->via);
 
   if (bw_site_state_is_ban (event->to) &&
-      bw_monitor_get_estimate (bw_application_get_monitor (self->app), event->site, &estimate))
+      bw_monitor_get_estimate (self->monitor, event->site, &estimate))
     {
       g_autofree char *text = bw_monitor_format_estimate (&estimate);
       g_string_append_printf (body, "\n%s", text);
@@ -135,7 +136,11 @@ body_for (BwNotifier           *self,
   if (event->to == BW_SITE_STATE_HOSTKEY_ALARM)
     g_string_append_printf (body, "\n%s", _("Do not log in until the provider confirms the new fingerprint."));
 
-  if (!self->has_actions)
+  if (self->app == NULL)
+    g_string_append_printf (body, "\n%s",
+                            _("“banwatch explain NAME” gives the client explanation, “banwatch command NAME” "
+                              "the safe command."));
+  else if (!self->has_actions)
     g_string_append_printf (body, "\n%s",
                             _("Open Banwatch to copy the client explanation and the safe command."));
 
@@ -183,7 +188,7 @@ bw_notifier_handle_event (BwNotifier           *self,
     notify_notification_set_hint (notification, "x-banwatch-maintenance", g_variant_new_boolean (TRUE));
 
   notify_notification_clear_actions (notification);
-  if (self->has_actions)
+  if (self->has_actions && self->app != NULL)
     {
       const struct { const char *key; const char *label; } actions[] = {
         { "copy-explanation", N_("Copy client explanation") },
@@ -268,10 +273,25 @@ bw_notifier_init (BwNotifier *self)
 BwNotifier *
 bw_notifier_new (BwApplication *app)
 {
+  return bw_notifier_new_for_monitor (bw_application_get_monitor (app), app);
+}
+
+/**
+ * bw_notifier_new_for_monitor:
+ * @app: (nullable): the application that handles the actions; %NULL for `watch`, whose
+ *   notifications carry the commands to run instead
+ *
+ * Returns: (transfer full): a notifier for @monitor's events
+ */
+BwNotifier *
+bw_notifier_new_for_monitor (BwMonitor     *monitor,
+                             BwApplication *app)
+{
   BwNotifier *self = g_object_new (BW_TYPE_NOTIFIER, NULL);
   GList *caps;
 
   self->app = app;
+  self->monitor = monitor;
   if (notify_init ("Banwatch"))
     {
       caps = notify_get_server_caps ();

@@ -10,6 +10,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (BwNotifier, bw_notifier, BW, NOTIFIER, GObject)
 
 BwNotifier *bw_notifier_new          (BwApplication        *app);
+BwNotifier *bw_notifier_new_for_monitor (BwMonitor        *monitor,
+                                         BwApplication    *app);
 gboolean    bw_notifier_is_available (BwNotifier           *self);
 void        bw_notifier_handle_event (BwNotifier           *self,
                                       const BwMonitorEvent *event);

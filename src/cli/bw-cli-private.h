@@ -17,6 +17,7 @@ void     bw_cli_print_json         (JsonNode    *node);
 G_END_DECLS
 
 #include <gio/gio.h>
+#include <gmodule.h>
 
 #include "probe/bw-probe.h"
 #include "store/bw-site-store.h"
@@ -46,6 +47,7 @@ BwProbeResult *bw_cli_run_probe     (const BwProbeRequest *request,
                                      GError      **error);
 char        *bw_cli_known_hosts_path (const char  *option);
 char        *bw_cli_format_iso8601  (gint64        t);
+GModule     *bw_cli_load_app_module (void);
 char        *bw_cli_format_local    (gint64        t,
                                      const char   *format);
 int          bw_cli_sites           (int           argc,

@@ -13,9 +13,14 @@
 #include "bw-cli.h"
 #include "bw-cli-private.h"
 
+typedef GObject *(*NotifierNew) (BwMonitor *monitor);
+typedef void     (*NotifierNotify) (GObject *notifier, const BwMonitorEvent *event);
+
 typedef struct {
-  GMainLoop *loop;
-  gboolean   json;
+  GMainLoop      *loop;
+  gboolean        json;
+  GObject        *notifier;
+  NotifierNotify  notify;
 } Watch;
 
 static gboolean
@@ -32,6 +37,9 @@ on_event_cb (BwMonitor      *monitor,
 {
   g_autofree char *since = bw_cli_format_iso8601 (event->since);
   const char *kind = event->kind == BW_MONITOR_EVENT_REMINDER ? "reminder" : "transition";
+
+  if (watch->notifier != NULL)
+    watch->notify (watch->notifier, event);
 
   if (watch->json)
     {
@@ -128,6 +136,21 @@ bw_cli_watch (int    argc,
   watch.loop = loop;
   watch.json = json;
   g_signal_connect (monitor, "event", G_CALLBACK (on_event_cb), &watch);
+
+  /* Desktop notifications when the session has a notification server; the libnotify
+   * part lives in the desktop module, loaded only then. */
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") != NULL)
+    {
+      GModule *module = bw_cli_load_app_module ();
+      NotifierNew notifier_new = NULL;
+
+      if (module != NULL &&
+          g_module_symbol (module, "bw_app_watch_notifier_new", (gpointer *) &notifier_new) &&
+          g_module_symbol (module, "bw_app_watch_notify", (gpointer *) &watch.notify))
+        watch.notifier = notifier_new (monitor);
+      if (watch.notifier == NULL)
+        g_printerr ("%s\n", _("No notification server: transitions are printed only."));
+    }
   sigint_id = g_unix_signal_add (SIGINT, on_signal_cb, &watch);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal_cb, &watch);
 
@@ -135,6 +158,7 @@ bw_cli_watch (int    argc,
   bw_monitor_start (monitor, TRUE);
   g_main_loop_run (loop);
   bw_monitor_stop (monitor);
+  g_clear_object (&watch.notifier);
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);

@@ -340,12 +340,29 @@ find_app_module (void)
   return g_build_filename (PKGLIBDIR, "libbanwatch-app.so", NULL);
 }
 
+/**
+ * bw_cli_load_app_module:
+ *
+ * Loads the desktop module, which stays loaded until exit (GTK cannot be unloaded).
+ *
+ * Returns: (transfer none) (nullable): the module
+ */
+GModule *
+bw_cli_load_app_module (void)
+{
+  g_autofree char *path = find_app_module ();
+  GModule *module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+
+  if (module != NULL)
+    g_module_make_resident (module);
+  return module;
+}
+
 /* Loads the desktop module only now, so that the command line never loads GTK. */
 static int
 start_app (int    argc,
            char **argv)
 {
-  g_autofree char *path = NULL;
   GModule *module;
   AppMain app_main = NULL;
 
@@ -357,9 +374,7 @@ start_app (int    argc,
       return BW_EXIT_INTERNAL;
     }
 
-  path = find_app_module ();
-  module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
-
+  module = bw_cli_load_app_module ();
   if (module == NULL || !g_module_symbol (module, "bw_app_main", (gpointer *) &app_main))
     {
       g_printerr (_("banwatch: the desktop part of Banwatch could not be loaded (%s). The command line "
@@ -367,8 +382,6 @@ start_app (int    argc,
       return BW_EXIT_INTERNAL;
     }
 
-  /* The module stays loaded until exit: GTK cannot be unloaded. */
-  g_module_make_resident (module);
   return app_main (argc, argv);
 }
 
