@@ -564,6 +564,31 @@ say_goodbye (ssh_session session)
   g_clear_pointer (&event, ssh_event_free);
 }
 
+/* Closing a socket with unread data sends a reset, which can overtake our DISCONNECT: the
+ * server would log "Connection reset" instead of "Received disconnect". So: no more
+ * writes, then read until the server closes its side, for a bounded moment. */
+static void
+drain_until_closed (ProbeRun *run)
+{
+  gint64 until = MIN (g_get_monotonic_time () + 300 * G_TIME_SPAN_MILLISECOND, run->deadline_us);
+
+  if (shutdown (run->sock, SHUT_WR) != 0)
+    return;
+
+  while (g_get_monotonic_time () < until)
+    {
+      struct pollfd pfd = { .fd = run->sock, .events = POLLIN };
+      char buffer[1024];
+      ssize_t n;
+
+      if (poll (&pfd, 1, (int) MAX (1, (until - g_get_monotonic_time ()) / 1000)) <= 0)
+        break;
+      n = recv (run->sock, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+        break;
+    }
+}
+
 static void
 run_ssh (ProbeRun *run,
          ssh_key   key)
@@ -646,6 +671,9 @@ run_ssh (ProbeRun *run,
   if (fd_still_ours)
     close (ssh_fd);
   ssh_free (session);
+
+  if (connected && run_get_abort (run) == ABORT_NONE)
+    drain_until_closed (run);
 }
 
 static BwProbeResult *
