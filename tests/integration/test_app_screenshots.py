@@ -147,7 +147,13 @@ def body(t, tmpdir):
         tr = gettext.NullTranslations()
         if lang == 'ja':
             if locpath is None:
-                t.ok(True, 'ja variant skipped: the ja_JP locale cannot be compiled here', todo='no ja_JP locale sources')
+                # tools/deps.sh installs `locales`; without it this is a missing requirement,
+                # which fails under CI=true and is reported as a TODO only by hand.
+                if os.environ.get('CI') == 'true':
+                    t.ok(False, 'ja variant: the ja_JP locale cannot be compiled here (package locales)')
+                else:
+                    t.ok(True, 'ja variant skipped: the ja_JP locale cannot be compiled here',
+                         todo='no ja_JP locale sources')
                 continue
             env.update(LANG='ja_JP.UTF-8', LANGUAGE='ja', LC_ALL='ja_JP.UTF-8', LOCPATH=locpath)
             mounts = ((share, '/usr/local/share'),)
