@@ -60,6 +60,9 @@ def top_dirty(pid, n=8):
             parts = line.split()
             if '-' in parts[0] and len(parts) >= 5 and not parts[0].endswith(':'):
                 current = parts[5] if len(parts) > 5 else '[anon]'
+                if current == '[anon]' and os.environ.get('BENCH_APP_DETAIL') == '2':
+                    lo, hi = (int(x, 16) for x in parts[0].split('-'))
+                    current = '[anon %d KiB at %x]' % ((hi - lo) // 1024, lo)
             elif parts[0] == 'Private_Dirty:':
                 rows.append((int(parts[1]), current))
     merged = {}
@@ -125,7 +128,7 @@ def main():
 
     env = session.app_env(dict(x.split('=', 1) for x in os.environ.get('BENCH_APP_ENV', '').split() if '=' in x))
     start = time.monotonic()
-    app = session._spawn('app', [os.environ['BANWATCH'], '--gapplication-service'], env=env)
+    app = session._spawn('app', os.environ.get('BENCH_APP_WRAP', '').split() + [os.environ['BANWATCH'], '--gapplication-service'], env=env)
     B.wait_until(lambda: tray_title(session), 30, interval=0.01, what='the tray item on D-Bus')
     to_tray = time.monotonic() - start
 
@@ -150,7 +153,7 @@ def main():
           % (wakeups, idle, wakeups * 60.0 / idle))
     print('threads while idle: %d' % threads)
     if os.environ.get('BENCH_APP_DETAIL'):
-        for kib, name in top_dirty(app.pid):
+        for kib, name in top_dirty(app.pid, 16 if os.environ.get('BENCH_APP_DETAIL') == '2' else 8):
             print('  %6d KiB  %s' % (kib, name))
     session.stop()
     return 0
