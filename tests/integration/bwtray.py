@@ -708,32 +708,46 @@ class TrayApp:
                                       GLib.Variant('(iias)', (0, -1, [])), '(u(ia{sv}av))')
         return rev, root
 
-    def items(self, root=None):
+    def submenu(self, cid):
+        """The entries of a submenu as a host reads them: AboutToShow(id) first (Banwatch
+        fills a site's submenu only then), then GetLayout of that entry. [(id, label)]"""
+        self.session.call(APP_ID, MENU_PATH, 'com.canonical.dbusmenu', 'AboutToShow',
+                          GLib.Variant('(i)', (cid,)), '(b)')
+        _, node = self.session.call(APP_ID, MENU_PATH, 'com.canonical.dbusmenu', 'GetLayout',
+                                    GLib.Variant('(iias)', (cid, 1, [])), '(u(ia{sv}av))')
+        return [(k[0], k[1].get('label')) for k in node[2]]
+
+    def items(self, root=None, expand=True):
         """Top-level menu entries as dicts: id, label, type, enabled, visible, children
-        (labels of the submenu entries)."""
+        ((id, label) of the submenu entries, read the way a host opens a submenu when
+        `expand`), children-display."""
         if root is None:
             root = self.layout()[1]
         out = []
         for child in root[2]:
             cid, props, kids = child
+            display = props.get('children-display')
+            children = [(k[0], k[1].get('label')) for k in kids]
+            if expand and display == 'submenu':
+                children = self.submenu(cid)
             out.append({'id': cid, 'label': props.get('label'), 'type': props.get('type', 'standard'),
                         'enabled': props.get('enabled', True), 'visible': props.get('visible', True),
-                        'children': [(k[0], k[1].get('label')) for k in kids],
-                        'children-display': props.get('children-display')})
+                        'accessible-desc': props.get('accessible-desc'),
+                        'children': children, 'children-display': display})
         return out
 
     def labels(self):
-        return [i['label'] for i in self.items() if i['type'] != 'separator']
+        return [i['label'] for i in self.items(expand=False) if i['type'] != 'separator']
 
     def click(self, label, submenu_of=None, attempts=3):
         """Event(id, "clicked") on the entry labelled `label` (inside the submenu of the
-        top-level entry whose label starts with submenu_of, if given). The menu is rebuilt
-        on every state change, so the layout is read right before and an unknown id is
-        retried with a fresh layout. Returns the id clicked."""
+        top-level entry whose label starts with submenu_of, if given, opened with AboutToShow
+        as a host does). The layout is read right before and an unknown id is retried with
+        a fresh layout. Returns the id clicked."""
         last = None
         for _ in range(attempts):
             self._check_alive()
-            items = self.items()
+            items = self.items(expand=False)
             target = None
             if submenu_of is None:
                 for i in items:
@@ -742,6 +756,7 @@ class TrayApp:
             else:
                 for i in items:
                     if (i['label'] or '').startswith(submenu_of):
+                        i['children'] = self.submenu(i['id'])
                         for cid, clabel in i['children']:
                             if clabel == label:
                                 target = cid

@@ -336,8 +336,11 @@ def body(t, tmp):
                 problems.append('site line %r is not "NAME — healthy since MM-DD HH:MM"' % i['label'])
             if [c for _, c in i['children']] != SITE_SUBMENU or i['children-display'] != 'submenu':
                 problems.append('submenu of %r: %r (%r)' % (i['label'], i['children'], i['children-display']))
-    t.ok(not problems, 'dbusmenu: site lines (each with Check now / Explain… / Copy safe command), then '
-         'Check all now, Open Banwatch, Mute for 1 hour, Maintenance mode…, Quit', problems + [repr(items)])
+        if i['type'] != 'separator' and i['accessible-desc'] != i['label'].replace('__', '_'):
+            problems.append('entry %r has the accessible description %r' % (i['label'], i['accessible-desc']))
+    t.ok(not problems, 'dbusmenu: site lines (each with Check now / Explain… / Copy safe command, filled on '
+         'AboutToShow), then Check all now, Open Banwatch, Mute for 1 hour, Maintenance mode…, Quit; every '
+         'entry has an accessible description', problems + [repr(items)])
 
     app.click('Mute for 1 hour')
     try:
