@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <malloc.h>
+
 #include "bw-application.h"
 #include "bw-notifier.h"
 
@@ -20,7 +22,12 @@ G_MODULE_EXPORT int
 bw_app_main (int    argc,
              char **argv)
 {
-  g_autoptr(BwApplication) app = bw_application_new ();
+  g_autoptr(BwApplication) app = NULL;
+
+  /* Before any thread exists: probes and D-Bus run on worker threads, and a malloc arena
+   * per thread would stay dirty all day in an app that idles for hours. */
+  mallopt (M_ARENA_MAX, 2);
+  app = bw_application_new ();
 
   g_set_application_name ("Banwatch");
   gtk_window_set_default_icon_name (APP_ID);

@@ -316,9 +316,6 @@ bw_application_startup (GApplication *application)
 
   G_APPLICATION_CLASS (bw_application_parent_class)->startup (application);
 
-  /* Probes run on worker threads; one malloc arena each would stay dirty all day. */
-  mallopt (M_ARENA_MAX, 2);
-
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
 
   self->settings = bw_settings_new_if_installed ();

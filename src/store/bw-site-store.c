@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
+/* For the search and bulk secret calls on D-Bus object paths (stable in practice since
+ * libsecret 0.18), which let a load of many sites create no item proxies. */
+#define SECRET_API_SUBJECT_TO_CHANGE
 #include <libsecret/secret.h>
 
 #include "core/bw-validate.h"
@@ -87,8 +90,10 @@ connect_service (GCancellable  *cancellable,
       return NULL;
     }
 
-  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION | SECRET_SERVICE_LOAD_COLLECTIONS,
-                                     cancellable, &local_error);
+  /* Not SECRET_SERVICE_LOAD_COLLECTIONS: that would keep a proxy of every item in the
+   * keyring (ours and other applications') alive in the shared service object for the
+   * life of the process — about 7 KB each. Searches create the items they return. */
+  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
   if (service == NULL)
     {
       if (g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
@@ -183,9 +188,17 @@ search_items (SecretService  *service,
     {
       /* Nothing found could mean nothing stored, or a locked keyring that hides its
        * items: never report a locked keyring as empty. */
-      g_autolist(SecretCollection) collections = secret_service_get_collections (service);
+      g_autoptr(SecretService) with_collections = NULL;
+      g_autolist(SecretCollection) collections = NULL;
 
-      if (!ensure_unlocked (service, collections, allow_prompts, cancellable, error))
+      /* A service object of its own that loads the collections, dropped right after, so
+       * that the shared one never holds every item of the keyring. */
+      with_collections = secret_service_open_sync (SECRET_TYPE_SERVICE, NULL, SECRET_SERVICE_LOAD_COLLECTIONS,
+                                                   cancellable, error);
+      if (with_collections == NULL)
+        return NULL;
+      collections = secret_service_get_collections (with_collections);
+      if (!ensure_unlocked (with_collections, collections, allow_prompts, cancellable, error))
         return NULL;
       items = secret_service_search_sync (service, &site_schema, attributes, SECRET_SEARCH_ALL,
                                           cancellable, error);
@@ -214,13 +227,85 @@ newest_item (GList *items)
   return newest;
 }
 
-static BwSite *
-site_from_item (SecretItem *item,
-                GPtrArray  *warnings)
+/* What a load needs of one keyring item. */
+typedef struct
 {
-  g_autoptr(GHashTable) attributes = secret_item_get_attributes (item);
-  g_autoptr(SecretValue) secret = secret_item_get_secret (item);
-  g_autofree char *label = secret_item_get_label (item);
+  GHashTable  *attributes;
+  char        *label;
+  guint64      modified;
+  SecretValue *secret;      /* nullable */
+} ItemFields;
+
+static void
+item_fields_free (ItemFields *fields)
+{
+  g_clear_pointer (&fields->attributes, g_hash_table_unref);
+  g_clear_pointer (&fields->label, g_free);
+  g_clear_pointer (&fields->secret, secret_value_unref);
+  g_free (fields);
+}
+
+static ItemFields *
+item_fields_from_item (SecretItem *item)
+{
+  ItemFields *fields = g_new0 (ItemFields, 1);
+
+  fields->attributes = secret_item_get_attributes (item);
+  fields->label = secret_item_get_label (item);
+  fields->modified = secret_item_get_modified (item);
+  fields->secret = secret_item_get_secret (item);
+  return fields;
+}
+
+/* One Properties.GetAll call per item, no proxy left behind. */
+static ItemFields *
+item_fields_from_path (SecretService *service,
+                       const char    *path,
+                       SecretValue   *secret,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) props = NULL;
+  g_autoptr(GVariant) attributes = NULL;
+  ItemFields *fields;
+  GVariantIter iter;
+  const char *key, *value;
+
+  reply = g_dbus_connection_call_sync (g_dbus_proxy_get_connection (G_DBUS_PROXY (service)),
+                                       g_dbus_proxy_get_name (G_DBUS_PROXY (service)), path,
+                                       "org.freedesktop.DBus.Properties", "GetAll",
+                                       g_variant_new ("(s)", "org.freedesktop.Secret.Item"),
+                                       G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                       cancellable, error);
+  if (reply == NULL)
+    return NULL;
+
+  props = g_variant_get_child_value (reply, 0);
+  fields = g_new0 (ItemFields, 1);
+  fields->attributes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  attributes = g_variant_lookup_value (props, "Attributes", G_VARIANT_TYPE ("a{ss}"));
+  if (attributes != NULL)
+    {
+      g_variant_iter_init (&iter, attributes);
+      while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
+        g_hash_table_replace (fields->attributes, g_strdup (key), g_strdup (value));
+    }
+  if (!g_variant_lookup (props, "Label", "s", &fields->label))
+    fields->label = NULL;
+  if (!g_variant_lookup (props, "Modified", "t", &fields->modified))
+    fields->modified = 0;
+  fields->secret = secret != NULL ? secret_value_ref (secret) : NULL;
+  return fields;
+}
+
+static BwSite *
+site_from_fields (const ItemFields *fields,
+                  GPtrArray        *warnings)
+{
+  GHashTable *attributes = fields->attributes;
+  SecretValue *secret = fields->secret;
+  const char *label = fields->label;
   const char *id = g_hash_table_lookup (attributes, "id");
   const char *name = g_hash_table_lookup (attributes, "name");
   const char *host = g_hash_table_lookup (attributes, "host");
@@ -271,20 +356,45 @@ compare_site_pointers (gconstpointer a,
   return bw_site_compare (*(BwSite * const *) a, *(BwSite * const *) b);
 }
 
+/* Every Banwatch item as fields. The common case — all of them unlocked — takes one
+ * search, one bulk GetSecrets and a GetAll per item, and leaves no item proxies behind
+ * (each would keep ~7 KB for the life of a tray app). A locked or empty result goes the
+ * way of search_items(), which unlocks (prompting when allowed) and tells a locked
+ * keyring from an empty one. */
 static GPtrArray *
-backend_load (gboolean       allow_prompts,
-              GPtrArray     *warnings,
-              GCancellable  *cancellable,
-              GError       **error)
+load_item_fields (SecretService  *service,
+                  gboolean        allow_prompts,
+                  GCancellable   *cancellable,
+                  GError        **error)
 {
-  g_autoptr(SecretService) service = connect_service (cancellable, error);
+  g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify) item_fields_free);
+  g_auto(GStrv) unlocked = NULL;
+  g_auto(GStrv) locked = NULL;
+  g_autoptr(GHashTable) secrets = NULL;
   g_autolist(SecretItem) items = NULL;
-  g_autoptr(GHashTable) by_id = NULL;
-  g_autoptr(GPtrArray) sites = NULL;
   GError *local_error = NULL;
 
-  if (service == NULL)
+  if (!secret_service_search_for_dbus_paths_sync (service, &site_schema, attributes, cancellable,
+                                                  &unlocked, &locked, error))
     return NULL;
+
+  if ((locked == NULL || locked[0] == NULL) && unlocked != NULL && unlocked[0] != NULL)
+    {
+      secrets = secret_service_get_secrets_for_dbus_paths_sync (service, (const char **) unlocked,
+                                                                cancellable, error);
+      if (secrets == NULL)
+        return NULL;
+      for (guint i = 0; unlocked[i] != NULL; i++)
+        {
+          ItemFields *fields = item_fields_from_path (service, unlocked[i], g_hash_table_lookup (secrets, unlocked[i]),
+                                                      cancellable, error);
+          if (fields == NULL)
+            return NULL;
+          g_ptr_array_add (all, fields);
+        }
+      return g_steal_pointer (&all);
+    }
 
   items = search_items (service, NULL, allow_prompts, cancellable, &local_error);
   if (local_error != NULL)
@@ -292,33 +402,55 @@ backend_load (gboolean       allow_prompts,
       g_propagate_error (error, local_error);
       return NULL;
     }
+  for (GList *l = items; l != NULL; l = l->next)
+    g_ptr_array_add (all, item_fields_from_item (l->data));
+  return g_steal_pointer (&all);
+}
+
+static GPtrArray *
+backend_load (gboolean       allow_prompts,
+              GPtrArray     *warnings,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  g_autoptr(SecretService) service = connect_service (cancellable, error);
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GHashTable) by_id = NULL;
+  g_autoptr(GPtrArray) sites = NULL;
+
+  if (service == NULL)
+    return NULL;
+
+  all = load_item_fields (service, allow_prompts, cancellable, error);
+  if (all == NULL)
+    return NULL;
 
   /* id → newest item */
-  by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (GList *l = items; l != NULL; l = l->next)
+  by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < all->len; i++)
     {
-      g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
-      const char *id = g_hash_table_lookup (attributes, "id");
-      SecretItem *other;
+      ItemFields *fields = g_ptr_array_index (all, i);
+      const char *id = g_hash_table_lookup (fields->attributes, "id");
+      ItemFields *other;
 
       if (id == NULL)
         continue;
       other = g_hash_table_lookup (by_id, id);
-      if (other == NULL || secret_item_get_modified (l->data) > secret_item_get_modified (other))
-        g_hash_table_insert (by_id, g_strdup (id), l->data);
+      if (other == NULL || fields->modified > other->modified)
+        g_hash_table_insert (by_id, (char *) id, fields);
     }
 
   sites = g_ptr_array_new_with_free_func (g_object_unref);
-  for (GList *l = items; l != NULL; l = l->next)
+  for (guint i = 0; i < all->len; i++)
     {
-      g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
-      const char *id = g_hash_table_lookup (attributes, "id");
+      ItemFields *fields = g_ptr_array_index (all, i);
+      const char *id = g_hash_table_lookup (fields->attributes, "id");
       BwSite *site;
 
-      if (id != NULL && g_hash_table_lookup (by_id, id) != l->data)
+      if (id != NULL && g_hash_table_lookup (by_id, id) != fields)
         continue;
 
-      site = site_from_item (l->data, warnings);
+      site = site_from_fields (fields, warnings);
       if (site != NULL)
         g_ptr_array_add (sites, site);
     }
