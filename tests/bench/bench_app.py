@@ -153,7 +153,7 @@ def main():
           % (wakeups, idle, wakeups * 60.0 / idle))
     print('threads while idle: %d' % threads)
     if os.environ.get('BENCH_APP_DETAIL'):
-        for kib, name in top_dirty(app.pid, 16 if os.environ.get('BENCH_APP_DETAIL') == '2' else 8):
+        for kib, name in top_dirty(app.pid, int(os.environ.get('BENCH_APP_TOP', '16' if os.environ.get('BENCH_APP_DETAIL') == '2' else '8'))):
             print('  %6d KiB  %s' % (kib, name))
     session.stop()
     return 0

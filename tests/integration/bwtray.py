@@ -28,6 +28,7 @@ Helper modes of this file (each dies with its parent, every wait bounded):
                                     every string of the JSON list in CHOICE
   bwtray.py clipboard               print the CLIPBOARD text as JSON (Gtk 3)
   bwtray.py atspi-banner PID SECS   print the app's banner (AT-SPI) as JSON
+  bwtray.py atspi-menu PID SECS     print the names of the app's showing menu entries as JSON
   bwtray.py web-listener ADDR PORT  accept and close TCP connections
 """
 
@@ -588,6 +589,20 @@ class TraySession:
         except ValueError:
             return {'error': 'helper failed (%s): %s %s' % (r.returncode, r.stdout[-500:], r.stderr[-1500:])}
 
+    def atspi_menu(self, pid, seconds=10):
+        """Names of the app's menu items that are showing (a popped-up GtkMenu), by AT-SPI."""
+        r = subprocess.run([PYTHON, SELF, 'atspi-menu', str(pid), str(seconds)], env=self.env,
+                           capture_output=True, text=True, timeout=seconds + 20, stdin=subprocess.DEVNULL)
+        try:
+            return jsonlib.loads(r.stdout)
+        except ValueError:
+            return {'error': 'helper failed (%s): %s %s' % (r.returncode, r.stdout[-500:], r.stderr[-1500:])}
+
+    def click_window(self, wid):
+        """A left click in the middle of X window `wid` (xdotool)."""
+        B.run(['/usr/bin/xdotool', 'mousemove', '--window', str(wid), '8', '8', 'click', '1'],
+              env=self.env, timeout=10)
+
     # -- clipboard ----------------------------------------------------------------------------
     def clipboard(self, timeout=15):
         """The CLIPBOARD selection's text as another X client sees it (None if empty)."""
@@ -860,35 +875,72 @@ def _selection_owner(name):
     return 0
 
 
-def _atspi_banner(pid, seconds):
+def _atspi():
     import gi
     gi.require_version('Atspi', '2.0')
     from gi.repository import Atspi
     Atspi.init()
+    return Atspi
 
-    def kids(n):
+
+def _atspi_kids(n):
+    try:
+        return [n.get_child_at_index(i) for i in range(n.get_child_count())]
+    except Exception:
+        return []
+
+
+def _atspi_walk(n, depth=0):
+    yield n
+    if depth < 40:
+        for c in _atspi_kids(n):
+            if c is not None:
+                yield from _atspi_walk(c, depth + 1)
+
+
+def _atspi_app(Atspi, pid):
+    for a in _atspi_kids(Atspi.get_desktop(0)):
         try:
-            return [n.get_child_at_index(i) for i in range(n.get_child_count())]
+            if a is not None and a.get_process_id() == pid:
+                return a
         except Exception:
-            return []
+            pass
+    return None
 
-    def walk(n, depth=0):
-        yield n
-        if depth < 40:
-            for c in kids(n):
-                if c is not None:
-                    yield from walk(c, depth + 1)
+
+def _atspi_menu(pid, seconds):
+    """Polls until a menu item of the app is showing; prints {found_app, items}."""
+    Atspi = _atspi()
+    deadline = time.monotonic() + seconds
+    result = {'found_app': False, 'items': []}
+    while time.monotonic() < deadline:
+        app = _atspi_app(Atspi, pid)
+        if app is not None:
+            result['found_app'] = True
+            items = []
+            for n in _atspi_walk(app):
+                try:
+                    if n.get_role_name() in ('menu item', 'menu') and n.get_name() and \
+                            n.get_state_set().contains(Atspi.StateType.SHOWING):
+                        items.append(n.get_name())
+                except Exception:
+                    continue
+            result['items'] = items
+            if items:
+                break
+        time.sleep(0.2)
+    print(jsonlib.dumps(result))
+    return 0
+
+
+def _atspi_banner(pid, seconds):
+    Atspi = _atspi()
+    kids, walk = _atspi_kids, _atspi_walk
 
     deadline = time.monotonic() + seconds
     result = {'found_app': False, 'windows': [], 'banner': None}
     while time.monotonic() < deadline:
-        app = None
-        for a in kids(Atspi.get_desktop(0)):
-            try:
-                if a is not None and a.get_process_id() == pid:
-                    app = a
-            except Exception:
-                pass
+        app = _atspi_app(Atspi, pid)
         if app is not None:
             result['found_app'] = True
             result['windows'] = [w.get_name() for w in kids(app) if w is not None]
@@ -939,6 +991,8 @@ def _main(argv):
         return _clipboard()
     if len(argv) == 3 and argv[1] == 'selection-owner':
         return _selection_owner(argv[2])
+    if len(argv) == 4 and argv[1] == 'atspi-menu':
+        return _atspi_menu(int(argv[2]), float(argv[3]))
     if len(argv) == 4 and argv[1] == 'atspi-banner':
         return _atspi_banner(int(argv[2]), float(argv[3]))
     if len(argv) == 4 and argv[1] == 'web-listener':

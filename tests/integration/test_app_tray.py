@@ -34,7 +34,8 @@ BANWATCH_TIME_SCALE=0.002 (interval 3.6 s, heavier-stage first recheck 43.2 s):
  7. with no notification daemon the app runs, shows the ban kept from the last run, its
     window (opened from the tray menu) shows the banner (AT-SPI), the tray follows the
     recovery at the end of the backoff that survived the restart, and no Notify is sent;
- 6. XEmbed fallback: no watcher, trayer running, the GtkStatusIcon is embedded; the
+ 6. XEmbed fallback: no watcher, trayer running, the GtkStatusIcon is embedded; a click pops
+    up the full widget menu with the site lines (AT-SPI); the
     trayer window's screenshot (BUILD/screenshots/tray-xembed.png) is not blank; the SNI
     object is still exported. G_DEBUG=fatal-criticals is not set (TESTING.md).
 
@@ -477,7 +478,7 @@ def body(t, tmp):
     time.sleep(0.5)
     base = s.screenshot(tray_win, os.path.join(shot_dir, 'tray-xembed-empty.png'))
     base_sd = T.png_stddev(base)
-    app3 = s.start_app(netns=n, env=APP_ENV)
+    app3 = s.start_app(netns=n, env=dict(APP_ENV, NO_AT_BRIDGE=None))
 
     def embedded():
         if not app3.alive():
@@ -503,6 +504,18 @@ def body(t, tmp):
     p = app3.props()
     t.ok(bool(p) and p.get('IconName', '').startswith('banwatch-'),
          'the item is still exported on D-Bus in fallback mode: %s' % T.brief_props(p))
+    # The fallback pops up a widget menu on a click: the full one, sites included (in SNI mode
+    # AppIndicator only holds the fixed entries as widgets; the sites live in the dbusmenu).
+    icons = re.findall(r'^\s+(0x[0-9a-f]+) .*banwatch', s.window_children(tray_win)[1], re.M | re.I)
+    menu = {'items': []}
+    if icons:
+        s.click_window(icons[0])
+        menu = s.atspi_menu(app3.pid, seconds=10)
+    site_items = [x for x in menu.get('items', []) if re.match(r'^(alpha|beta) — ', x or '')]
+    t.ok(len(site_items) == 2 and 'Quit' in menu.get('items', []) and 'Check all now' in menu.get('items', []),
+         'clicking the fallback icon pops up the full menu (AT-SPI): both site lines, Check all now, Quit',
+         [repr(menu), repr(icons)])
+    B.run(['/usr/bin/xdotool', 'key', 'Escape'], env=s.env, timeout=10, check=False)
     # A minimal AppIndicator that changes its icon in fallback mode inside trayer logs the
     # same Gdk-CRITICAL (libayatana-appindicator 0.5.92 + GTK 3): not Banwatch's.
     known = 'gdk_window_thaw_toplevel_updates'
