@@ -153,6 +153,10 @@ def main():
           % (wakeups, idle, wakeups * 60.0 / idle))
     print('threads while idle: %d' % threads)
     if os.environ.get('BENCH_APP_DETAIL'):
+        print('  bare program:')
+        for kib, name in top_dirty(bare_proc.pid, 6):
+            print('  %6d KiB  %s' % (kib, name))
+        print('  banwatch:')
         for kib, name in top_dirty(app.pid, int(os.environ.get('BENCH_APP_TOP', '16' if os.environ.get('BENCH_APP_DETAIL') == '2' else '8'))):
             print('  %6d KiB  %s' % (kib, name))
     session.stop()
