@@ -581,22 +581,20 @@ class TraySession:
         B.wait_until(owned, timeout, interval=0.05, what='org.a11y.Bus answering')
         return self.call('org.a11y.Bus', '/org/a11y/bus', 'org.a11y.Bus', 'GetAddress', None, '(s)')[0]
 
-    def atspi_banner(self, pid, seconds=10):
-        r = subprocess.run([PYTHON, SELF, 'atspi-banner', str(pid), str(seconds)], env=self.env,
+    def _atspi_helper(self, what, pid, seconds):
+        r = subprocess.run([PYTHON, SELF, what, str(pid), str(seconds)], env=self.env,
                            capture_output=True, text=True, timeout=seconds + 20, stdin=subprocess.DEVNULL)
         try:
             return jsonlib.loads(r.stdout)
         except ValueError:
             return {'error': 'helper failed (%s): %s %s' % (r.returncode, r.stdout[-500:], r.stderr[-1500:])}
 
+    def atspi_banner(self, pid, seconds=10):
+        return self._atspi_helper('atspi-banner', pid, seconds)
+
     def atspi_menu(self, pid, seconds=10):
-        """Names of the app's menu items that are showing (a popped-up GtkMenu), by AT-SPI."""
-        r = subprocess.run([PYTHON, SELF, 'atspi-menu', str(pid), str(seconds)], env=self.env,
-                           capture_output=True, text=True, timeout=seconds + 20, stdin=subprocess.DEVNULL)
-        try:
-            return jsonlib.loads(r.stdout)
-        except ValueError:
-            return {'error': 'helper failed (%s): %s %s' % (r.returncode, r.stdout[-500:], r.stderr[-1500:])}
+        """Names of the app's menu entries that are showing (a popped-up GtkMenu), by AT-SPI."""
+        return self._atspi_helper('atspi-menu', pid, seconds)
 
     def click_window(self, wid):
         """A left click in the middle of X window `wid` (xdotool)."""
