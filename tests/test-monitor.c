@@ -586,6 +586,44 @@ test_maintenance (Fixture       *f,
   g_assert_cmpuint (bw_fake_prober_count (f->prober, "10.0.0.1") - before, <=, 5);
 }
 
+/* Preferences apply at once: a shorter interval brings the next check closer, a longer
+ * one moves it away, and the budget still holds. */
+static void
+test_set_config (Fixture       *f,
+                 gconstpointer  data)
+{
+  BwMonitorConfig config = f->config;
+  guint before;
+
+  add_sites (f, "x", "10.0.0.1", 1);
+  bw_monitor_start (f->monitor, TRUE);
+  run_until (f, now (f) + MIN_);
+  g_assert_cmpuint (bw_fake_prober_count (f->prober, "10.0.0.1"), ==, 1);
+
+  /* Every 30 minutes: nothing more within the next 20. */
+  run_until (f, now (f) + 20 * MIN_);
+  g_assert_cmpuint (bw_fake_prober_count (f->prober, "10.0.0.1"), ==, 1);
+
+  /* Every 5 minutes from now on: the overdue check runs at once, then every 5. */
+  config.interval = 5 * MIN_;
+  bw_monitor_set_config (f->monitor, &config);
+  run_until (f, now (f) + MIN_);
+  g_assert_cmpuint (bw_fake_prober_count (f->prober, "10.0.0.1"), ==, 2);
+  before = bw_fake_prober_count (f->prober, "10.0.0.1");
+  run_until (f, now (f) + 30 * MIN_);
+  g_assert_cmpuint (bw_fake_prober_count (f->prober, "10.0.0.1") - before, >=, 5);
+  g_assert_cmpuint (bw_fake_prober_count (f->prober, "10.0.0.1") - before, <=, 7);
+
+  /* Every 2 hours: nothing within the next hour. */
+  config.interval = 2 * HOUR_;
+  bw_monitor_set_config (f->monitor, &config);
+  before = bw_fake_prober_count (f->prober, "10.0.0.1");
+  run_until (f, now (f) + HOUR_);
+  g_assert_cmpuint (bw_fake_prober_count (f->prober, "10.0.0.1"), ==, before);
+  run_until (f, now (f) + 2 * HOUR_);
+  g_assert_cmpuint (bw_fake_prober_count (f->prober, "10.0.0.1"), >, before);
+}
+
 static void
 test_mute_acknowledge_reminders (Fixture       *f,
                                  gconstpointer  data)
@@ -842,6 +880,7 @@ main (int    argc,
   ADD ("/monitor/lighter-backoff-doubles", test_lighter_backoff_doubles);
   ADD ("/monitor/maintenance", test_maintenance);
   ADD ("/monitor/mute-acknowledge-reminders", test_mute_acknowledge_reminders);
+  ADD ("/monitor/set-config", test_set_config);
   ADD ("/monitor/startup-grace-and-persistence", test_startup_grace_and_persistence);
   ADD ("/monitor/local-network", test_local_network);
   ADD ("/monitor/no-key-and-unresolvable", test_no_key_and_unresolvable);

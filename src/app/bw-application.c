@@ -148,6 +148,29 @@ on_muted_until_changed_cb (GSettings     *settings,
   bw_tray_update (self->tray);
 }
 
+static void
+load_monitor_config (BwApplication   *self,
+                     BwMonitorConfig *config)
+{
+  bw_monitor_config_load (config, self->settings);
+  if (g_getenv ("BANWATCH_TIME_SCALE") != NULL)
+    bw_monitor_config_scale (config, g_ascii_strtod (g_getenv ("BANWATCH_TIME_SCALE"), NULL));
+}
+
+/* Preferences apply at once, not at the next start. */
+static void
+on_settings_changed_cb (GSettings     *settings,
+                        const char    *key,
+                        BwApplication *self)
+{
+  BwMonitorConfig config;
+
+  if (g_strcmp0 (key, "muted-until") == 0 || self->monitor == NULL)
+    return;
+  load_monitor_config (self, &config);
+  bw_monitor_set_config (self->monitor, &config);
+}
+
 /* --- actions ------------------------------------------------------------------ */
 
 static void
@@ -327,15 +350,14 @@ bw_application_startup (GApplication *application)
   if (self->history == NULL)
     g_warning ("History disabled: %s", error->message);
 
-  bw_monitor_config_load (&config, self->settings);
-  if (g_getenv ("BANWATCH_TIME_SCALE") != NULL)
-    bw_monitor_config_scale (&config, g_ascii_strtod (g_getenv ("BANWATCH_TIME_SCALE"), NULL));
+  load_monitor_config (self, &config);
   prober = bw_ssh_prober_new (self->known_hosts, PROBE_TIMEOUT_S, lookup_passphrase_cb, self);
   self->monitor = bw_monitor_new (prober, clock, self->history, &config);
   bw_monitor_mute (self->monitor, g_settings_get_int64 (self->settings, "muted-until"));
   g_signal_connect (self->monitor, "event", G_CALLBACK (on_monitor_event_cb), self);
   g_signal_connect (self->monitor, "status-changed", G_CALLBACK (on_monitor_status_changed_cb), self);
   g_signal_connect (self->settings, "changed::muted-until", G_CALLBACK (on_muted_until_changed_cb), self);
+  g_signal_connect (self->settings, "changed", G_CALLBACK (on_settings_changed_cb), self);
 
   self->store = bw_site_store_new (TRUE);
   g_signal_connect (self->store, "items-changed", G_CALLBACK (on_store_items_changed_cb), self);

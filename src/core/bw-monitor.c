@@ -1392,6 +1392,43 @@ schedule_wake (BwMonitor *self)
 /* ------------------------------------------------------------------------------ */
 
 /**
+ * bw_monitor_set_config:
+ * @config: the new intervals, caps and budgets
+ *
+ * Applies changed preferences at once: the next wake-up is computed again from the new
+ * intervals (a shorter check interval brings the next check closer, a longer one moves it
+ * away). The random seed and the jitter stay as they were. Budgets and backoffs already
+ * running keep their history: a budget counts the connections of its window either way.
+ */
+void
+bw_monitor_set_config (BwMonitor             *self,
+                       const BwMonitorConfig *config)
+{
+  guint32 seed = self->config.seed;
+  double jitter = self->config.jitter;
+  gint64 t = now (self);
+  GHashTableIter iter;
+  Destination *d;
+
+  g_return_if_fail (BW_IS_MONITOR (self));
+  g_return_if_fail (config != NULL);
+
+  self->config = *config;
+  self->config.seed = seed;
+  self->config.jitter = jitter;
+
+  /* A server's next regular round counts from its last probe with the new interval; a
+   * ban keeps its backoff. */
+  g_hash_table_iter_init (&iter, self->destinations);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &d))
+    if (d->last_probe > 0 && !bw_site_state_is_ban (d->server_state))
+      d->next_round = MAX (d->last_probe + jittered (self, round_interval (self, d, t)), d->backoff_until);
+
+  if (self->started)
+    schedule_wake (self);
+}
+
+/**
  * bw_monitor_start:
  * @periodic: keep checking on a schedule (the app, `watch`); %FALSE probes only what
  *   bw_monitor_check_now() and bw_monitor_check_all() ask for (`check`)

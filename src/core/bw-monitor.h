@@ -116,6 +116,8 @@ BwMonitor      *bw_monitor_new            (BwProber              *prober,
                                            BwClock               *clock,
                                            BwHistory             *history,
                                            const BwMonitorConfig *config);
+void            bw_monitor_set_config     (BwMonitor             *self,
+                                           const BwMonitorConfig *config);
 void            bw_monitor_set_sites      (BwMonitor             *self,
                                            GPtrArray             *sites);
 void            bw_monitor_start          (BwMonitor             *self,
