@@ -6,7 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "core/bw-ssh-config.h"
-#include "probe/bw-key-check.h"
+#include "store/bw-ssh-import.h"
 #include "bw-import-dialog.h"
 
 /**
@@ -51,108 +51,23 @@ string_free (GString *string)
   g_string_free (string, TRUE);
 }
 
-typedef enum {
-  ENTRY_NEW,
-  ENTRY_NO_KEY,
-  ENTRY_EXISTS,
-  ENTRY_INVALID,
-  ENTRY_SKIPPED,
-} EntryStatus;
-
 static const char *
-status_word (EntryStatus status)
+status_word (BwImportStatus status)
 {
   switch (status)
     {
-    case ENTRY_NEW:
+    case BW_IMPORT_NEW:
       return _("new");
-    case ENTRY_NO_KEY:
+    case BW_IMPORT_NO_KEY:
       return _("no key");
-    case ENTRY_EXISTS:
+    case BW_IMPORT_EXISTS:
       return _("exists");
-    case ENTRY_INVALID:
+    case BW_IMPORT_INVALID:
       return _("invalid");
-    case ENTRY_SKIPPED:
+    case BW_IMPORT_SKIPPED:
     default:
       return _("skipped");
     }
-}
-
-/* The same reading of a Host entry as `banwatch sites import-ssh-config`. */
-static EntryStatus
-classify_host (BwSshConfigHost  *host,
-               BwSiteStore      *store,
-               BwSite          **out_site,
-               GPtrArray        *notes)
-{
-  g_autoptr(BwSite) site = bw_site_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *port = NULL;
-  const char *key = NULL;
-  const char *user;
-  BwSiteFields fields;
-
-  for (guint i = 0; host->notes != NULL && i < host->notes->len; i++)
-    g_ptr_array_add (notes, g_strdup (g_ptr_array_index (host->notes, i)));
-
-  /* The parser's notes already say why: Banwatch cannot probe through jump hosts. */
-  if (host->proxy_jump != NULL || host->proxy_command != NULL)
-    return ENTRY_SKIPPED;
-
-  /* ssh offers the IdentityFiles in order; Banwatch takes the first that exists. */
-  for (guint i = 0; host->identity_files != NULL && i < host->identity_files->len; i++)
-    if (g_file_test (g_ptr_array_index (host->identity_files, i), G_FILE_TEST_EXISTS))
-      {
-        key = g_ptr_array_index (host->identity_files, i);
-        break;
-      }
-
-  user = host->user != NULL ? host->user : g_get_user_name ();
-  port = g_strdup_printf ("%u", host->port != 0 ? host->port : 22);
-  fields = (BwSiteFields) {
-    .name = host->alias,
-    .host = host->hostname != NULL ? host->hostname : host->alias,
-    .port = port,
-    .user = user,
-    .key = key,
-  };
-  if (host->user == NULL)
-    g_ptr_array_add (notes, g_strdup_printf (_("no User: using the local user name “%s”"), user));
-
-  if (!bw_site_apply_fields (site, &fields, FALSE, &error))
-    {
-      g_ptr_array_add (notes, g_strdup (error->message));
-      return ENTRY_INVALID;
-    }
-
-  if (key == NULL && host->identity_files != NULL && host->identity_files->len > 0)
-    {
-      g_ptr_array_add (notes, g_strdup_printf (_("IdentityFile %s does not exist"),
-                                               (char *) g_ptr_array_index (host->identity_files, 0)));
-      return ENTRY_INVALID;
-    }
-
-  if (key != NULL)
-    {
-      g_autoptr(BwKeyInfo) info = bw_key_inspect (key, &error);
-
-      if (info == NULL)
-        {
-          g_ptr_array_add (notes, g_strdup (error->message));
-          return ENTRY_INVALID;
-        }
-      if (info->encrypted)
-        g_ptr_array_add (notes, g_strdup (_("the key is encrypted: add its passphrase afterwards with Edit…")));
-    }
-
-  if (!bw_site_store_check_name (store, bw_site_get_name (site), NULL, &error))
-    {
-      g_ptr_array_add (notes, g_strdup (error->message));
-      return ENTRY_EXISTS;
-    }
-
-  *out_site = g_steal_pointer (&site);
-  return key != NULL ? ENTRY_NEW : ENTRY_NO_KEY;
 }
 
 static guint
@@ -191,12 +106,13 @@ on_check_toggled_cb (GtkToggleButton *check,
 }
 
 static GtkWidget *
-create_entry_row (BwImportDialog  *self,
-                  BwSshConfigHost *host,
-                  EntryStatus      status,
-                  BwSite          *site,
-                  GPtrArray       *notes)
+create_entry_row (BwImportDialog *self,
+                  BwImportEntry  *entry)
 {
+  BwSshConfigHost *host = entry->host;
+  BwImportStatus status = entry->status;
+  BwSite *site = entry->site;
+  GPtrArray *notes = entry->notes;
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *grid = gtk_grid_new ();
   GtkWidget *check = gtk_check_button_new_with_label (host->alias);
@@ -221,7 +137,7 @@ create_entry_row (BwImportDialog  *self,
     g_string_append_printf (note_text, "%s%s", i > 0 ? "\n" : "", (char *) g_ptr_array_index (notes, i));
 
   g_object_set (grid, "margin", 8, "column-spacing", 12, "row-spacing", 2, NULL);
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (check), status == ENTRY_NEW);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (check), status == BW_IMPORT_NEW);
   gtk_widget_set_sensitive (check, site != NULL);
   gtk_widget_set_hexpand (check, TRUE);
   /* Translators: an ssh_config Host alias and what importing it would be: new, no key, … */
@@ -281,7 +197,7 @@ load (BwImportDialog *self)
   g_autofree char *summary = NULL;
   GPtrArray *hosts;
   GPtrArray *skipped;
-  guint counts[ENTRY_SKIPPED + 1] = { 0 };
+  guint counts[BW_N_IMPORT_STATUSES] = { 0 };
 
   clear_entries (self);
   gtk_widget_hide (GTK_WIDGET (self->error_label));
@@ -298,13 +214,12 @@ load (BwImportDialog *self)
   hosts = bw_ssh_config_get_hosts (config);
   for (guint i = 0; i < hosts->len; i++)
     {
-      BwSshConfigHost *host = g_ptr_array_index (hosts, i);
-      g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-      g_autoptr(BwSite) site = NULL;
-      EntryStatus status = classify_host (host, store, &site, notes);
+      g_autoptr(BwImportEntry) entry = bw_import_entry_new (g_ptr_array_index (hosts, i), store);
 
-      counts[status]++;
-      gtk_container_add (GTK_CONTAINER (self->entry_list), create_entry_row (self, host, status, site, notes));
+      if (entry->key_encrypted)
+        g_ptr_array_add (entry->notes, g_strdup (_("the key is encrypted: add its passphrase afterwards with Edit…")));
+      counts[entry->status]++;
+      gtk_container_add (GTK_CONTAINER (self->entry_list), create_entry_row (self, entry));
     }
 
   skipped = bw_ssh_config_get_skipped (config);
@@ -332,8 +247,8 @@ load (BwImportDialog *self)
     /* Translators: counts of the Host entries found in ~/.ssh/config */
     summary = g_strdup_printf (_("%u hosts found: %u new, %u without a key, %u already in Banwatch, "
                                  "%u invalid, %u skipped. Nothing is connected to while reading."),
-                               hosts->len, counts[ENTRY_NEW], counts[ENTRY_NO_KEY], counts[ENTRY_EXISTS],
-                               counts[ENTRY_INVALID], counts[ENTRY_SKIPPED]);
+                               hosts->len, counts[BW_IMPORT_NEW], counts[BW_IMPORT_NO_KEY], counts[BW_IMPORT_EXISTS],
+                               counts[BW_IMPORT_INVALID], counts[BW_IMPORT_SKIPPED]);
   gtk_label_set_text (self->summary_label, summary);
   update_import_button (self);
 }

@@ -14,6 +14,7 @@
 #include "core/bw-ssh-config.h"
 #include "core/bw-validate.h"
 #include "probe/bw-key-check.h"
+#include "store/bw-ssh-import.h"
 #include "bw-cli.h"
 #include "bw-cli-private.h"
 
@@ -531,132 +532,25 @@ sites_import (int    argc,
   return BW_EXIT_OK;
 }
 
-typedef enum {
-  ENTRY_NEW,
-  ENTRY_NO_KEY,
-  ENTRY_EXISTS,
-  ENTRY_INVALID,
-  ENTRY_SKIPPED,
-} EntryStatus;
-
-static const char * const entry_status_words[] = { "new", "no-key", "exists", "invalid", "skipped" };
-
-typedef struct {
-  BwSshConfigHost *host;
-  BwSite          *site;     /* NULL unless importable */
-  EntryStatus      status;
-  GPtrArray       *notes;
-} ImportEntry;
-
-static void
-import_entry_free (ImportEntry *entry)
-{
-  g_clear_object (&entry->site);
-  g_clear_pointer (&entry->notes, g_ptr_array_unref);
-  g_free (entry);
-}
-
-static ImportEntry *
-import_entry_new (BwSshConfigHost *host,
-                  BwSiteStore     *store)
-{
-  ImportEntry *entry = g_new0 (ImportEntry, 1);
-  g_auto(SiteOptions) o = { 0 };
-  g_autoptr(BwSite) site = bw_site_new ();
-  g_autoptr(GError) error = NULL;
-  const char *key = NULL;
-
-  entry->host = host;
-  entry->notes = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; host->notes != NULL && i < host->notes->len; i++)
-    g_ptr_array_add (entry->notes, g_strdup (g_ptr_array_index (host->notes, i)));
-
-  if (host->proxy_jump != NULL || host->proxy_command != NULL)
-    {
-      entry->status = ENTRY_SKIPPED;
-      g_ptr_array_add (entry->notes, g_strdup (_("reached through ProxyJump/ProxyCommand, which "
-                                                 "Banwatch does not follow: not imported")));
-      return entry;
-    }
-
-  /* ssh offers the IdentityFiles in order; Banwatch takes the first that exists. */
-  for (guint i = 0; host->identity_files != NULL && i < host->identity_files->len; i++)
-    if (g_file_test (g_ptr_array_index (host->identity_files, i), G_FILE_TEST_EXISTS))
-      {
-        key = g_ptr_array_index (host->identity_files, i);
-        break;
-      }
-
-  o.name = g_strdup (host->alias);
-  o.host = g_strdup (host->hostname != NULL ? host->hostname : host->alias);
-  o.port = host->port != 0 ? g_strdup_printf ("%u", host->port) : g_strdup ("22");
-  o.user = g_strdup (host->user != NULL ? host->user : g_get_user_name ());
-  o.key = g_strdup (key);
-
-  if (host->user == NULL)
-    g_ptr_array_add (entry->notes, g_strdup_printf (_("no User: using the local user name “%s”"), o.user));
-
-  if (!apply_site_options (&o, site, FALSE, &error))
-    {
-      entry->status = ENTRY_INVALID;
-      g_ptr_array_add (entry->notes, g_strdup (error->message));
-      return entry;
-    }
-
-  if (key == NULL && host->identity_files != NULL && host->identity_files->len > 0)
-    {
-      entry->status = ENTRY_INVALID;
-      g_ptr_array_add (entry->notes, g_strdup_printf (_("IdentityFile %s does not exist"),
-                                                      (char *) g_ptr_array_index (host->identity_files, 0)));
-      return entry;
-    }
-
-  if (key != NULL)
-    {
-      g_autoptr(BwKeyInfo) info = bw_key_inspect (key, &error);
-
-      if (info == NULL)
-        {
-          entry->status = ENTRY_INVALID;
-          g_ptr_array_add (entry->notes, g_strdup (error->message));
-          return entry;
-        }
-      if (info->encrypted)
-        g_ptr_array_add (entry->notes, g_strdup (_("the key is encrypted: store its passphrase "
-                                                   "afterwards with “banwatch sites edit”")));
-    }
-
-  if (!bw_site_store_check_name (store, bw_site_get_name (site), NULL, &error))
-    {
-      entry->status = ENTRY_EXISTS;
-      g_ptr_array_add (entry->notes, g_strdup (error->message));
-      return entry;
-    }
-
-  entry->status = key != NULL ? ENTRY_NEW : ENTRY_NO_KEY;
-  entry->site = g_steal_pointer (&site);
-  return entry;
-}
-
 static void
 print_import_preview (GPtrArray *entries,
                       GPtrArray *skipped)
 {
   for (guint i = 0; i < entries->len; i++)
     {
-      ImportEntry *entry = g_ptr_array_index (entries, i);
+      BwImportEntry *entry = g_ptr_array_index (entries, i);
 
       if (entry->site != NULL)
         {
           g_autofree char *destination = bw_site_dup_destination (entry->site);
           const char *key = bw_site_get_key_path (entry->site);
 
-          g_print ("  %-8s %-24s %s@%s  %s\n", entry_status_words[entry->status],
+          g_print ("  %-8s %-24s %s@%s  %s\n", bw_import_status_to_string (entry->status),
                    entry->host->alias, bw_site_get_user (entry->site), destination,
                    key != NULL ? key : _("(no key)"));
         }
       else
-        g_print ("  %-8s %s\n", entry_status_words[entry->status], entry->host->alias);
+        g_print ("  %-8s %s\n", bw_import_status_to_string (entry->status), entry->host->alias);
 
       for (guint j = 0; j < entry->notes->len; j++)
         g_print ("           - %s\n", (char *) g_ptr_array_index (entry->notes, j));
@@ -680,13 +574,13 @@ import_preview_json (GPtrArray *entries,
   json_builder_begin_array (builder);
   for (guint i = 0; i < entries->len; i++)
     {
-      ImportEntry *entry = g_ptr_array_index (entries, i);
+      BwImportEntry *entry = g_ptr_array_index (entries, i);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "alias");
       json_builder_add_string_value (builder, entry->host->alias);
       json_builder_set_member_name (builder, "status");
-      json_builder_add_string_value (builder, entry_status_words[entry->status]);
+      json_builder_add_string_value (builder, bw_import_status_to_string (entry->status));
       json_builder_set_member_name (builder, "site");
       if (entry->site != NULL)
         json_builder_add_value (builder, bw_site_to_json (entry->site, TRUE));
@@ -740,7 +634,7 @@ sites_import_ssh_config (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("[FILE]");
   g_autoptr(BwSshConfig) config = NULL;
   g_autoptr(BwSiteStore) store = NULL;
-  g_autoptr(GPtrArray) import = g_ptr_array_new_with_free_func ((GDestroyNotify) import_entry_free);
+  g_autoptr(GPtrArray) import = g_ptr_array_new_with_free_func ((GDestroyNotify) bw_import_entry_free);
   g_autoptr(GPtrArray) selected = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
@@ -769,14 +663,21 @@ sites_import_ssh_config (int    argc,
 
   hosts = bw_ssh_config_get_hosts (config);
   for (guint i = 0; i < hosts->len; i++)
-    g_ptr_array_add (import, import_entry_new (g_ptr_array_index (hosts, i), store));
+    {
+      BwImportEntry *entry = bw_import_entry_new (g_ptr_array_index (hosts, i), store);
+
+      if (entry->key_encrypted)
+        g_ptr_array_add (entry->notes, g_strdup (_("the key is encrypted: store its passphrase "
+                                                   "afterwards with “banwatch sites edit”")));
+      g_ptr_array_add (import, entry);
+    }
 
   for (guint i = 0; only != NULL && only[i] != NULL; i++)
     {
       gboolean found = FALSE;
 
       for (guint j = 0; j < import->len && !found; j++)
-        found = g_str_equal (((ImportEntry *) g_ptr_array_index (import, j))->host->alias, only[i]);
+        found = g_str_equal (((BwImportEntry *) g_ptr_array_index (import, j))->host->alias, only[i]);
       if (!found)
         return bw_cli_usage_error ("sites import-ssh-config", _("no Host entry named “%s” in %s"),
                                    only[i], path);
@@ -795,7 +696,7 @@ sites_import_ssh_config (int    argc,
 
   for (guint i = 0; i < import->len; i++)
     {
-      ImportEntry *entry = g_ptr_array_index (import, i);
+      BwImportEntry *entry = g_ptr_array_index (import, i);
 
       if (entry->site == NULL)
         continue;
