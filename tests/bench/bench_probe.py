@@ -6,6 +6,12 @@ Both clients log in to the same loopback sshd with the same key and run `echo ok
 alternate between them. Prints the median wall and CPU time (user + system of the client
 process, from wait4) for each, and the ratios banwatch / ssh.
 
+A third peer runs in the same rounds: `min_libssh_probe.c` beside this file, compiled at
+run time with gcc and `pkg-config libssh` into the temp dir. It is the least a
+libssh-based probe can do (no key checks, no own TCP connect, no deadlines, no GLib), so
+its CPU ratio is the floor that `banwatch probe` could reach while it uses libssh. Set
+BENCH_PROBE_FLOOR=0 to skip it (for example without gcc).
+
     /usr/bin/python3 tests/bench/bench_probe.py build/src/banwatch [RUNS]
 
 The sshd runs with a tmpfs over /root in its own mount namespace, so that root's shell
@@ -67,16 +73,27 @@ def main():
 
     probe = [banwatch, 'probe', '--host', '127.0.0.1', '--port', str(sshd.port), '--user', 'root',
              '--key', key, '--known-hosts', known_hosts]
+    peers = [('banwatch', probe)]
+    floor = None
+    if os.environ.get('BENCH_PROBE_FLOOR', '1') != '0':
+        floor = os.path.join(tmp, 'min_libssh_probe')
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'min_libssh_probe.c')
+        flags = subprocess.run(['pkg-config', '--cflags', '--libs', 'libssh'], check=True,
+                               capture_output=True, text=True, timeout=30).stdout.split()
+        subprocess.run(['gcc', '-O2', '-o', floor, source] + flags, check=True, timeout=120)
+        peers.append(('libssh floor', [floor, '127.0.0.1', str(sshd.port), 'root', key, known_hosts]))
+
     ssh = ['ssh', '-F', '/dev/null', '-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none',
            '-o', 'BatchMode=yes', '-o', 'UserKnownHostsFile=' + known_hosts, '-p', str(sshd.port),
            'root@127.0.0.1', 'echo ok']
 
-    samples = {'banwatch': ([], []), 'ssh': ([], [])}
+    peers.append(('ssh', ssh))
+    samples = {name: ([], []) for name, _ in peers}
     mark = sshd.mark()
     for i in range(runs + 3):
-        for name, argv in (('banwatch', probe), ('ssh', ssh)) if i % 2 == 0 else (('ssh', ssh), ('banwatch', probe)):
+        for name, argv in peers if i % 2 == 0 else reversed(peers):
             (rc, out, err, wall), cpu = cpu_of(lambda: timed(argv))
-            if rc != 0 or (name == 'ssh' and out.strip() != b'ok'):
+            if rc != 0 or (name != 'banwatch' and out.strip() != b'ok'):
                 print('%s failed (exit %d): %s %s' % (name, rc, out.decode()[-500:], err.decode()[-500:]))
                 return 1
             if i >= 3:  # the first rounds warm caches
@@ -90,9 +107,15 @@ def main():
     print('banwatch probe: median wall %.1f ms, median CPU %.1f ms' % (bw_wall, bw_cpu))
     print('ssh (OpenSSH):  median wall %.1f ms, median CPU %.1f ms' % (ssh_wall, ssh_cpu))
     print('server log: %d Accepted publickey, %d Failed publickey (expected %d and 0)'
-          % (counters['accepted_publickey'], counters['failed_publickey'], 2 * (runs + 3)))
+          % (counters['accepted_publickey'], counters['failed_publickey'], len(peers) * (runs + 3)))
     print('wall ratio (banwatch/ssh): %.2f   (target <= 0.80)' % (bw_wall / ssh_wall))
     print('CPU ratio  (banwatch/ssh): %.3f  (target <= 0.15)' % (bw_cpu / ssh_cpu))
+    if floor is not None:
+        fl_wall, fl_cpu = (statistics.median(s) * 1000 for s in samples['libssh floor'])
+        print('libssh floor (minimal libssh client, the least a libssh-based probe can cost): '
+              'median wall %.1f ms, median CPU %.1f ms' % (fl_wall, fl_cpu))
+        print('CPU ratio  (libssh floor/ssh): %.3f  (banwatch/floor: %.2f)'
+              % (fl_cpu / ssh_cpu, bw_cpu / fl_cpu))
     return 0
 
 
