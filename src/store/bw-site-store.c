@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
-/* For the search and bulk secret calls on D-Bus object paths (stable in practice since
- * libsecret 0.18), which let a load of many sites create no item proxies. */
-#define SECRET_API_SUBJECT_TO_CHANGE
+/* For the D-Bus path functions (secret-paths.h), in libsecret since 0.18. */
+#define SECRET_WITH_UNSTABLE 1
+#define SECRET_API_SUBJECT_TO_CHANGE 1
 #include <libsecret/secret.h>
 
 #include "core/bw-validate.h"
@@ -90,10 +90,11 @@ connect_service (GCancellable  *cancellable,
       return NULL;
     }
 
-  /* Not SECRET_SERVICE_LOAD_COLLECTIONS: that would keep a proxy of every item in the
-   * keyring (ours and other applications') alive in the shared service object for the
-   * life of the process — about 7 KB each. Searches create the items they return. */
-  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
+  /* Not SECRET_SERVICE_LOAD_COLLECTIONS: it builds a proxy for every item of every
+   * collection (about 250 ms for 200 sites); search_items() loads them only when it
+   * must tell an empty keyring from a locked one. */
+  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION,
+                                     cancellable, &local_error);
   if (service == NULL)
     {
       if (g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
@@ -192,7 +193,8 @@ search_items (SecretService  *service,
       g_autolist(SecretCollection) collections = NULL;
 
       /* A service object of its own that loads the collections, dropped right after, so
-       * that the shared one never holds every item of the keyring. */
+       * that the shared one never keeps a proxy of every item in the keyring (ours and
+       * other applications', ~7 KB each) for the life of a tray app. */
       with_collections = secret_service_open_sync (SECRET_TYPE_SERVICE, NULL, SECRET_SERVICE_LOAD_COLLECTIONS,
                                                    cancellable, error);
       if (with_collections == NULL)
@@ -227,85 +229,12 @@ newest_item (GList *items)
   return newest;
 }
 
-/* What a load needs of one keyring item. */
-typedef struct
-{
-  GHashTable  *attributes;
-  char        *label;
-  guint64      modified;
-  SecretValue *secret;      /* nullable */
-} ItemFields;
-
-static void
-item_fields_free (ItemFields *fields)
-{
-  g_clear_pointer (&fields->attributes, g_hash_table_unref);
-  g_clear_pointer (&fields->label, g_free);
-  g_clear_pointer (&fields->secret, secret_value_unref);
-  g_free (fields);
-}
-
-static ItemFields *
-item_fields_from_item (SecretItem *item)
-{
-  ItemFields *fields = g_new0 (ItemFields, 1);
-
-  fields->attributes = secret_item_get_attributes (item);
-  fields->label = secret_item_get_label (item);
-  fields->modified = secret_item_get_modified (item);
-  fields->secret = secret_item_get_secret (item);
-  return fields;
-}
-
-/* One Properties.GetAll call per item, no proxy left behind. */
-static ItemFields *
-item_fields_from_path (SecretService *service,
-                       const char    *path,
-                       SecretValue   *secret,
-                       GCancellable  *cancellable,
-                       GError       **error)
-{
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) props = NULL;
-  g_autoptr(GVariant) attributes = NULL;
-  ItemFields *fields;
-  GVariantIter iter;
-  const char *key, *value;
-
-  reply = g_dbus_connection_call_sync (g_dbus_proxy_get_connection (G_DBUS_PROXY (service)),
-                                       g_dbus_proxy_get_name (G_DBUS_PROXY (service)), path,
-                                       "org.freedesktop.DBus.Properties", "GetAll",
-                                       g_variant_new ("(s)", "org.freedesktop.Secret.Item"),
-                                       G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1,
-                                       cancellable, error);
-  if (reply == NULL)
-    return NULL;
-
-  props = g_variant_get_child_value (reply, 0);
-  fields = g_new0 (ItemFields, 1);
-  fields->attributes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  attributes = g_variant_lookup_value (props, "Attributes", G_VARIANT_TYPE ("a{ss}"));
-  if (attributes != NULL)
-    {
-      g_variant_iter_init (&iter, attributes);
-      while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
-        g_hash_table_replace (fields->attributes, g_strdup (key), g_strdup (value));
-    }
-  if (!g_variant_lookup (props, "Label", "s", &fields->label))
-    fields->label = NULL;
-  if (!g_variant_lookup (props, "Modified", "t", &fields->modified))
-    fields->modified = 0;
-  fields->secret = secret != NULL ? secret_value_ref (secret) : NULL;
-  return fields;
-}
-
 static BwSite *
-site_from_fields (const ItemFields *fields,
-                  GPtrArray        *warnings)
+site_from_fields (GHashTable  *attributes,
+                  const char  *label,
+                  SecretValue *secret,
+                  GPtrArray   *warnings)
 {
-  GHashTable *attributes = fields->attributes;
-  SecretValue *secret = fields->secret;
-  const char *label = fields->label;
   const char *id = g_hash_table_lookup (attributes, "id");
   const char *name = g_hash_table_lookup (attributes, "name");
   const char *host = g_hash_table_lookup (attributes, "host");
@@ -349,6 +278,17 @@ site_from_fields (const ItemFields *fields,
   return g_steal_pointer (&site);
 }
 
+static BwSite *
+site_from_item (SecretItem *item,
+                GPtrArray  *warnings)
+{
+  g_autoptr(GHashTable) attributes = secret_item_get_attributes (item);
+  g_autoptr(SecretValue) secret = secret_item_get_secret (item);
+  g_autofree char *label = secret_item_get_label (item);
+
+  return site_from_fields (attributes, label, secret, warnings);
+}
+
 static int
 compare_site_pointers (gconstpointer a,
                        gconstpointer b)
@@ -356,55 +296,168 @@ compare_site_pointers (gconstpointer a,
   return bw_site_compare (*(BwSite * const *) a, *(BwSite * const *) b);
 }
 
-/* Every Banwatch item as fields. The common case — all of them unlocked — takes one
- * search, one bulk GetSecrets and a GetAll per item, and leaves no item proxies behind
- * (each would keep ~7 KB for the life of a tray app). A locked or empty result goes the
- * way of search_items(), which unlocks (prompting when allowed) and tells a locked
- * keyring from an empty one. */
-static GPtrArray *
-load_item_fields (SecretService  *service,
-                  gboolean        allow_prompts,
-                  GCancellable   *cancellable,
-                  GError        **error)
+/* The fast way to read every site: one SearchItems call, the items' properties fetched
+ * with all GetAll calls in flight at once, and the secrets in one GetSecrets call through
+ * libsecret's encrypted session. SecretItem proxies cost a round trip and a signal
+ * subscription each, one after the other: 250 ms for 200 sites against 80 ms here. */
+typedef struct {
+  GHashTable *attributes;
+  char       *label;
+  guint64     modified;
+  gboolean    locked;
+} ItemFields;
+
+typedef struct {
+  guint       pending;
+  GError     *error;
+} FieldsLoad;
+
+typedef struct {
+  FieldsLoad *load;
+  ItemFields *fields;
+} FieldsCall;
+
+static void
+item_fields_clear (ItemFields *fields)
 {
-  g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify) item_fields_free);
-  g_auto(GStrv) unlocked = NULL;
-  g_auto(GStrv) locked = NULL;
+  g_clear_pointer (&fields->attributes, g_hash_table_unref);
+  g_clear_pointer (&fields->label, g_free);
+}
+
+static void
+on_get_all_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  FieldsCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  call->load->pending--;
+  if (reply == NULL)
+    {
+      if (call->load->error == NULL)
+        call->load->error = g_steal_pointer (&error);
+      return;
+    }
+
+  {
+    g_autoptr(GVariant) properties = g_variant_get_child_value (reply, 0);
+    g_autoptr(GVariant) attributes = g_variant_lookup_value (properties, "Attributes", G_VARIANT_TYPE ("a{ss}"));
+    GVariantIter iter;
+    const char *key;
+    const char *value;
+
+    call->fields->attributes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    if (attributes != NULL)
+      {
+        g_variant_iter_init (&iter, attributes);
+        while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
+          g_hash_table_insert (call->fields->attributes, g_strdup (key), g_strdup (value));
+      }
+    if (!g_variant_lookup (properties, "Label", "s", &call->fields->label))
+      call->fields->label = NULL;
+    if (!g_variant_lookup (properties, "Modified", "t", &call->fields->modified))
+      call->fields->modified = 0;
+    if (!g_variant_lookup (properties, "Locked", "b", &call->fields->locked))
+      call->fields->locked = FALSE;
+  }
+}
+
+/* Returns FALSE without @error when an item turned out locked on the way: the caller then
+ * takes the SecretItem path, which knows how to unlock or report it. */
+static gboolean
+load_unlocked_paths (SecretService  *service,
+                     const char    **paths,
+                     GPtrArray      *warnings,
+                     GPtrArray     **out_sites,
+                     GCancellable   *cancellable,
+                     GError        **error)
+{
+  GDBusConnection *connection = g_dbus_proxy_get_connection (G_DBUS_PROXY (service));
+  const char *name = g_dbus_proxy_get_name (G_DBUS_PROXY (service));
+  guint n = g_strv_length ((char **) paths);
+  g_autofree ItemFields *fields = g_new0 (ItemFields, n);
+  g_autofree FieldsCall *calls = g_new0 (FieldsCall, n);
+  g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(GHashTable) secrets = NULL;
-  g_autolist(SecretItem) items = NULL;
-  GError *local_error = NULL;
+  g_autoptr(GHashTable) by_id = NULL;
+  g_autoptr(GPtrArray) sites = NULL;
+  FieldsLoad load = { 0 };
+  gboolean complete = TRUE;
 
-  if (!secret_service_search_for_dbus_paths_sync (service, &site_schema, attributes, cancellable,
-                                                  &unlocked, &locked, error))
-    return NULL;
-
-  if ((locked == NULL || locked[0] == NULL) && unlocked != NULL && unlocked[0] != NULL)
+  /* A private context: this runs on the main thread for the CLI and on a worker for the
+   * app, and must not dispatch anything else while it waits. */
+  g_main_context_push_thread_default (context);
+  for (guint i = 0; i < n; i++)
     {
-      secrets = secret_service_get_secrets_for_dbus_paths_sync (service, (const char **) unlocked,
-                                                                cancellable, error);
-      if (secrets == NULL)
-        return NULL;
-      for (guint i = 0; unlocked[i] != NULL; i++)
-        {
-          ItemFields *fields = item_fields_from_path (service, unlocked[i], g_hash_table_lookup (secrets, unlocked[i]),
-                                                      cancellable, error);
-          if (fields == NULL)
-            return NULL;
-          g_ptr_array_add (all, fields);
-        }
-      return g_steal_pointer (&all);
+      calls[i].load = &load;
+      calls[i].fields = &fields[i];
+      load.pending++;
+      g_dbus_connection_call (connection, name, paths[i], "org.freedesktop.DBus.Properties", "GetAll",
+                              g_variant_new ("(s)", "org.freedesktop.Secret.Item"),
+                              G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
+                              on_get_all_cb, &calls[i]);
+    }
+  /* Every call ends: with its reply, an error, or the deadline's cancellation. */
+  while (load.pending > 0)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+
+  if (load.error != NULL)
+    {
+      g_propagate_error (error, load.error);
+      complete = FALSE;
+      goto out;
     }
 
-  items = search_items (service, NULL, allow_prompts, cancellable, &local_error);
-  if (local_error != NULL)
+  secrets = secret_service_get_secrets_for_dbus_paths_sync (service, paths, cancellable, error);
+  if (secrets == NULL)
     {
-      g_propagate_error (error, local_error);
-      return NULL;
+      complete = FALSE;
+      goto out;
     }
-  for (GList *l = items; l != NULL; l = l->next)
-    g_ptr_array_add (all, item_fields_from_item (l->data));
-  return g_steal_pointer (&all);
+
+  for (guint i = 0; i < n && complete; i++)
+    if (fields[i].locked || !g_hash_table_contains (secrets, paths[i]))
+      complete = FALSE;
+  if (!complete)
+    goto out;
+
+  /* id → newest item, as on the SecretItem path */
+  by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *id = g_hash_table_lookup (fields[i].attributes, "id");
+      ItemFields *other;
+
+      if (id == NULL)
+        continue;
+      other = g_hash_table_lookup (by_id, id);
+      if (other == NULL || fields[i].modified > other->modified)
+        g_hash_table_insert (by_id, (gpointer) id, &fields[i]);
+    }
+
+  sites = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *id = g_hash_table_lookup (fields[i].attributes, "id");
+      BwSite *site;
+
+      if (id != NULL && g_hash_table_lookup (by_id, id) != &fields[i])
+        continue;
+
+      site = site_from_fields (fields[i].attributes, fields[i].label,
+                               g_hash_table_lookup (secrets, paths[i]), warnings);
+      if (site != NULL)
+        g_ptr_array_add (sites, site);
+    }
+  *out_sites = g_steal_pointer (&sites);
+
+out:
+  for (guint i = 0; i < n; i++)
+    item_fields_clear (&fields[i]);
+  return complete;
 }
 
 static GPtrArray *
@@ -414,43 +467,74 @@ backend_load (gboolean       allow_prompts,
               GError       **error)
 {
   g_autoptr(SecretService) service = connect_service (cancellable, error);
-  g_autoptr(GPtrArray) all = NULL;
+  g_autolist(SecretItem) items = NULL;
   g_autoptr(GHashTable) by_id = NULL;
   g_autoptr(GPtrArray) sites = NULL;
+  GError *local_error = NULL;
 
   if (service == NULL)
     return NULL;
 
-  all = load_item_fields (service, allow_prompts, cancellable, error);
-  if (all == NULL)
-    return NULL;
+  {
+    g_autoptr(GHashTable) no_attributes = g_hash_table_new (g_str_hash, g_str_equal);
+    g_auto(GStrv) unlocked = NULL;
+    g_auto(GStrv) locked = NULL;
+
+    if (!secret_service_search_for_dbus_paths_sync (service, &site_schema, no_attributes, cancellable,
+                                                    &unlocked, &locked, error))
+      return NULL;
+
+    /* Nothing found, or something locked: the SecretItem path below tells an empty
+     * keyring from a locked one and unlocks (never treats a locked keyring as empty). */
+    if (unlocked != NULL && unlocked[0] != NULL && (locked == NULL || locked[0] == NULL))
+      {
+        if (load_unlocked_paths (service, (const char **) unlocked, warnings, &sites, cancellable,
+                                 &local_error))
+          {
+            g_ptr_array_sort (sites, compare_site_pointers);
+            return g_steal_pointer (&sites);
+          }
+        if (local_error != NULL)
+          {
+            g_propagate_error (error, local_error);
+            return NULL;
+          }
+      }
+  }
+
+  items = search_items (service, NULL, allow_prompts, cancellable, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
 
   /* id → newest item */
-  by_id = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < all->len; i++)
+  by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (GList *l = items; l != NULL; l = l->next)
     {
-      ItemFields *fields = g_ptr_array_index (all, i);
-      const char *id = g_hash_table_lookup (fields->attributes, "id");
-      ItemFields *other;
+      g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
+      const char *id = g_hash_table_lookup (attributes, "id");
+      SecretItem *other;
 
       if (id == NULL)
         continue;
       other = g_hash_table_lookup (by_id, id);
-      if (other == NULL || fields->modified > other->modified)
-        g_hash_table_insert (by_id, (char *) id, fields);
+      if (other == NULL || secret_item_get_modified (l->data) > secret_item_get_modified (other))
+        g_hash_table_insert (by_id, g_strdup (id), l->data);
     }
 
   sites = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < all->len; i++)
+  for (GList *l = items; l != NULL; l = l->next)
     {
-      ItemFields *fields = g_ptr_array_index (all, i);
-      const char *id = g_hash_table_lookup (fields->attributes, "id");
+      g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
+      const char *id = g_hash_table_lookup (attributes, "id");
       BwSite *site;
 
-      if (id != NULL && g_hash_table_lookup (by_id, id) != fields)
+      if (id != NULL && g_hash_table_lookup (by_id, id) != l->data)
         continue;
 
-      site = site_from_fields (fields, warnings);
+      site = site_from_item (l->data, warnings);
       if (site != NULL)
         g_ptr_array_add (sites, site);
     }
