@@ -1421,8 +1421,17 @@ bw_monitor_set_config (BwMonitor             *self,
    * ban keeps its backoff. */
   g_hash_table_iter_init (&iter, self->destinations);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &d))
-    if (d->last_probe > 0 && !bw_site_state_is_ban (d->server_state))
+    {
+      gint64 before = d->next_round;
+
+      if (d->last_probe <= 0 || bw_site_state_is_ban (d->server_state))
+        continue;
       d->next_round = MAX (d->last_probe + jittered (self, round_interval (self, d, t)), d->backoff_until);
+      /* The sites' next check changed: views showing it read the status again. */
+      for (guint i = 0; d->next_round != before && i < d->sites->len; i++)
+        g_signal_emit (self, signals[SIGNAL_STATUS_CHANGED], 0,
+                       ((SiteEntry *) g_ptr_array_index (d->sites, i))->site);
+    }
 
   if (self->started)
     schedule_wake (self);

@@ -23,7 +23,9 @@ loopback sshd.
 
 import os
 import pwd
+import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bwtest as B  # noqa: E402
@@ -154,6 +156,35 @@ def body(t, tmpdir):
          ['%s = %r' % (k, c[k]) for k in ('connections', 'accepted_publickey', 'failed_publickey', 'auth_other')])
     last = G.text(G.find(row, 'label', 'Last check'))
     t.ok(last.startswith('Checked '), 'the row shows the last check', last)
+
+    # -- preferences apply at once ------------------------------------------------------------
+    def minutes_ahead(label):
+        """'Next check HH:MM' → minutes from now (local time, across midnight)."""
+        m = re.search(r'(\d\d):(\d\d)$', label or '')
+        if not m:
+            return None
+        lt = time.localtime()
+        return (int(m.group(1)) * 60 + int(m.group(2)) - (lt.tm_hour * 60 + lt.tm_min)) % 1440
+    next_label = G.find(row, 'label', 'Next check')
+    before = G.text(next_label)
+    ahead_before = minutes_ahead(before)
+    t.ok(ahead_before is not None and 25 <= ahead_before <= 34,
+         'the next check is about 30 minutes away (the default interval): %r' % before)
+    G.do_action(G.find(win, 'toggle button', 'Main menu'))
+    G.do_action(G.find(win, 'push button', 'Preferences', timeout=5))
+    prefs = app.window('Preferences')
+    G.Atspi.Value.set_current_value(G.find(prefs, 'spin button', 'Check interval'), 5.0)
+    try:
+        B.wait_until(lambda: (minutes_ahead(G.text(next_label)) or 99) <= 6, 5, interval=0.2,
+                     what='the next check to move')
+    except TimeoutError:
+        pass
+    after = G.text(next_label)
+    t.ok((minutes_ahead(after) or 99) <= 6,
+         'a check interval of 5 minutes set in Preferences applies at once: %r → %r' % (before, after))
+    app.key('Escape', title=G.name(prefs))
+    B.wait_until(lambda: not [w for w in app.windows() if G.name(w) == 'Preferences'], 10,
+                 what='Preferences to close')
 
     # -- detail pane ---------------------------------------------------------------------
     detail_badge = G.find(win, 'label', 'Selected site state')
