@@ -43,6 +43,11 @@ gboolean     bw_cli_parse_options   (const char   *command,
                                      int          *argc,
                                      char       ***argv,
                                      int          *out_exit_code);
+gboolean     bw_cli_parse_options_no_args (const char     *command,
+                                           GOptionContext *context,
+                                           int            *argc,
+                                           char         ***argv,
+                                           int            *out_exit_code);
 BwProbeResult *bw_cli_run_probe     (const BwProbeRequest *request,
                                      GError      **error);
 char        *bw_cli_known_hosts_path (const char  *option);

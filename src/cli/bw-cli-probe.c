@@ -147,11 +147,8 @@ bw_cli_probe (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_help_enabled (context, TRUE);
 
-  if (!bw_cli_parse_options (COMMAND, context, &argc, &argv, &exit_code))
+  if (!bw_cli_parse_options_no_args (COMMAND, context, &argc, &argv, &exit_code))
     return exit_code;
-
-  if (argc > 1)
-    return bw_cli_usage_error (COMMAND, _("unexpected argument “%s”"), argv[1]);
 
   if (host == NULL)
     return bw_cli_usage_error (COMMAND, _("--host is required"));

@@ -141,10 +141,8 @@ sites_list (int    argc,
   int status;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!bw_cli_parse_options ("sites list", context, &argc, &argv, &status))
+  if (!bw_cli_parse_options_no_args ("sites list", context, &argc, &argv, &status))
     return status;
-  if (argc > 1)
-    return bw_cli_usage_error ("sites list", _("unexpected argument “%s”"), argv[1]);
 
   store = bw_cli_open_store ("sites list", &status);
   if (store == NULL)
@@ -248,10 +246,8 @@ sites_add (int    argc,
   g_autofree char *destination = NULL;
   int status;
 
-  if (!bw_cli_parse_options ("sites add", context, &argc, &argv, &status))
+  if (!bw_cli_parse_options_no_args ("sites add", context, &argc, &argv, &status))
     return status;
-  if (argc > 1)
-    return bw_cli_usage_error ("sites add", _("unexpected argument “%s”"), argv[1]);
   if (o.name == NULL)
     return bw_cli_usage_error ("sites add", _("--name is required"));
   if (o.host == NULL)

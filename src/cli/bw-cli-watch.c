@@ -118,10 +118,8 @@ bw_cli_watch (int    argc,
   int status;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!bw_cli_parse_options ("watch", context, &argc, &argv, &status))
+  if (!bw_cli_parse_options_no_args ("watch", context, &argc, &argv, &status))
     return status;
-  if (argc > 1)
-    return bw_cli_usage_error ("watch", _("unexpected argument “%s”"), argv[1]);
 
   known_hosts = bw_cli_known_hosts_path (known_hosts_option);
   store = bw_cli_open_store ("watch", &status);
@@ -212,10 +210,8 @@ bw_cli_status (int    argc,
   int status;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!bw_cli_parse_options ("status", context, &argc, &argv, &status))
+  if (!bw_cli_parse_options_no_args ("status", context, &argc, &argv, &status))
     return status;
-  if (argc > 1)
-    return bw_cli_usage_error ("status", _("unexpected argument “%s”"), argv[1]);
 
   store = bw_cli_open_store ("status", &status);
   if (store == NULL)

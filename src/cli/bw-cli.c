@@ -306,6 +306,29 @@ bw_cli_parse_options (const char       *command,
 }
 
 /**
+ * bw_cli_parse_options_no_args:
+ *
+ * bw_cli_parse_options() for a command that takes options only: a leftover argument is
+ * a usage error.
+ */
+gboolean
+bw_cli_parse_options_no_args (const char       *command,
+                              GOptionContext   *context,
+                              int              *argc,
+                              char           ***argv,
+                              int              *out_exit_code)
+{
+  if (!bw_cli_parse_options (command, context, argc, argv, out_exit_code))
+    return FALSE;
+  if (*argc > 1)
+    {
+      *out_exit_code = bw_cli_usage_error (command, _("unexpected argument “%s”"), (*argv)[1]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
  * bw_cli_print_json:
  *
  * Prints @node, pretty and newline-terminated, to stdout.

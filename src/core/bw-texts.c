@@ -991,6 +991,27 @@ render_parts (const Language    *language,
   return TRUE;
 }
 
+/* The client paragraph or, with @operator_notes, the operator's sections. */
+static char *
+render_text (BwSiteState        state,
+             const BwTextVars  *vars,
+             const char        *lang,
+             gboolean           operator_notes,
+             GError           **error)
+{
+  const Language *language = check_request (state, vars, lang, error);
+  g_autoptr(GString) out = NULL;
+
+  if (language == NULL)
+    return NULL;
+
+  out = g_string_new (NULL);
+  if (!render_parts (language, operator_notes ? state_texts[state].operator : state_texts[state].client,
+                     vars, operator_notes, out, error))
+    return NULL;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 /**
  * bw_texts_client:
  * @state: the site's state
@@ -1009,16 +1030,7 @@ bw_texts_client (BwSiteState        state,
                  const char        *lang,
                  GError           **error)
 {
-  const Language *language = check_request (state, vars, lang, error);
-  g_autoptr(GString) out = NULL;
-
-  if (language == NULL)
-    return NULL;
-
-  out = g_string_new (NULL);
-  if (!render_parts (language, state_texts[state].client, vars, FALSE, out, error))
-    return NULL;
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  return render_text (state, vars, lang, FALSE, error);
 }
 
 /**
@@ -1039,16 +1051,7 @@ bw_texts_operator (BwSiteState        state,
                    const char        *lang,
                    GError           **error)
 {
-  const Language *language = check_request (state, vars, lang, error);
-  g_autoptr(GString) out = NULL;
-
-  if (language == NULL)
-    return NULL;
-
-  out = g_string_new (NULL);
-  if (!render_parts (language, state_texts[state].operator, vars, TRUE, out, error))
-    return NULL;
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  return render_text (state, vars, lang, TRUE, error);
 }
 
 /**

@@ -135,7 +135,6 @@ def main():
     # Let the first round finish (20 servers, refused at once), then measure.
     time.sleep(15)
     app_dirty = private_dirty_kib(app.pid)
-    detail_pid = app.pid
     before = context_switches(app.pid)
     time.sleep(idle)
     wakeups = context_switches(app.pid) - before

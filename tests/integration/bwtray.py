@@ -29,7 +29,6 @@ Helper modes of this file (each dies with its parent, every wait bounded):
   bwtray.py clipboard               print the CLIPBOARD text as JSON (Gtk 3)
   bwtray.py atspi-banner PID SECS   print the app's banner (AT-SPI) as JSON
   bwtray.py atspi-menu PID SECS     print the names of the app's showing menu entries as JSON
-  bwtray.py web-listener ADDR PORT  accept and close TCP connections
 """
 
 import ctypes
@@ -39,7 +38,6 @@ import re
 import secrets
 import select
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -793,24 +791,6 @@ def brief_props(p):
                                                       'IconThemePath') if k in p)
 
 
-class WebListener:
-    """Accepts and closes TCP connections on addr:port inside the server namespace."""
-
-    def __init__(self, netns, addr, port=80, name='web'):
-        self.proc = B.Proc(['ip', 'netns', 'exec', netns.srv, PYTHON, SELF, 'web-listener', addr, str(port)],
-                           name, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        r, _, _ = select.select([self.proc.popen.stdout], [], [], 10)
-        line = self.proc.popen.stdout.readline().decode() if r else ''
-        if not line.startswith('listening'):
-            self.stop()
-            raise RuntimeError('web listener on %s:%d did not start (%r)' % (addr, port, line))
-
-    def stop(self):
-        if self.proc is not None:
-            self.proc.stop(grace=2)
-            self.proc = None
-
-
 # ---------------------------------------------------------------------------------------
 # Helper modes
 # ---------------------------------------------------------------------------------------
@@ -961,26 +941,6 @@ def _atspi_banner(pid, seconds):
     return 0
 
 
-def _web_listener(addr, port):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((addr, int(port)))
-    sock.listen(64)
-    print('listening', flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    while True:
-        r, _, _ = select.select([sock], [], [], 1.0)
-        if os.getppid() == 1:
-            break
-        if r:
-            try:
-                conn, _ = sock.accept()
-                conn.close()
-            except OSError:
-                pass
-    return 0
-
-
 def _main(argv):
     _die_with_parent()
     if len(argv) == 4 and argv[1] == 'dmenu':
@@ -993,8 +953,6 @@ def _main(argv):
         return _atspi_menu(int(argv[2]), float(argv[3]))
     if len(argv) == 4 and argv[1] == 'atspi-banner':
         return _atspi_banner(int(argv[2]), float(argv[3]))
-    if len(argv) == 4 and argv[1] == 'web-listener':
-        return _web_listener(argv[2], argv[3])
     sys.stderr.write(__doc__)
     return 2
 

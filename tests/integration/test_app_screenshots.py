@@ -167,7 +167,7 @@ def body(t, tmpdir):
             add_episodes(s.paths['state'], '127.0.0.1:%d' % sshd.port)
             G.do_action(G.find(win, 'push button', _('Check all now')))
         list_box = G.find(win, 'list box', _('Sites'))
-        row = G.find(list_box, 'list item', name_re=r'^shop, ', timeout=10)
+        G.find(list_box, 'list item', name_re=r'^shop, ', timeout=10)
         # Wait until every site has been checked once (the states persist across restarts).
         unchecked = _('Not checked yet')
         try:

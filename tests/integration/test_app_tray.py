@@ -51,6 +51,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bwtest as B  # noqa: E402
+import bwmonitor as M  # noqa: E402
 import bwtray as T  # noqa: E402
 
 SCALE = 0.002
@@ -95,7 +96,7 @@ def body(t, tmp):
     sshd = B.Sshd(tmp, netns=n, listen=n.srv_ip, syslog=True, authorized=[key_a, key_b]).start()
     f2b = B.Fail2ban(tmp, n, sshd.log_path, mode='aggressive', maxretry=3, findtime=600,
                      bantime=3600, port=sshd.port).start()
-    web = T.WebListener(n, n.srv_ip, 80)
+    web = M.WebListener(n, n.srv_ip, 80)
     s = T.TraySession(tmp)
     cap = s.capture()
     s.text_capture()
