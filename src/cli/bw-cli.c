@@ -381,6 +381,36 @@ bw_cli_load_app_module (void)
   return module;
 }
 
+/* GLib 2.74's slice allocator keeps freed blocks in per-thread magazines and slabs that
+ * are never given back; in an app that idles for hours that is about 1.5 MB of dirty
+ * memory for nothing. GLib 2.76 replaced it with plain malloc. GLib reads G_SLICE once,
+ * before main() runs, so the long-running modes set it and execute themselves again
+ * (same PID, about 10 ms once). A G_SLICE the user set is left alone. */
+#define SLICE_MARKER "BANWATCH_SET_G_SLICE"
+
+static void
+use_malloc_for_slices (char **argv)
+{
+  if (g_getenv (SLICE_MARKER) != NULL)
+    {
+      /* Already read by GLib: children need not inherit it. */
+      g_unsetenv ("G_SLICE");
+      g_unsetenv (SLICE_MARKER);
+      return;
+    }
+  if (glib_check_version (2, 76, 0) == NULL || g_getenv ("G_SLICE") != NULL)
+    return;
+
+  g_setenv ("G_SLICE", "always-malloc", TRUE);
+  g_setenv (SLICE_MARKER, "1", TRUE);
+  execv ("/proc/self/exe", argv);
+
+  /* Not fatal: the app runs as it is, with the slice allocator. */
+  g_debug ("Could not execute /proc/self/exe again: %s", g_strerror (errno));
+  g_unsetenv ("G_SLICE");
+  g_unsetenv (SLICE_MARKER);
+}
+
 /* Loads the desktop module only now, so that the command line never loads GTK. */
 static int
 start_app (int    argc,
@@ -397,6 +427,7 @@ start_app (int    argc,
       return BW_EXIT_INTERNAL;
     }
 
+  use_malloc_for_slices (argv);
   module = bw_cli_load_app_module ();
   if (module == NULL || !g_module_symbol (module, "bw_app_main", (gpointer *) &app_main))
     {
@@ -437,6 +468,10 @@ bw_cli_run (int    argc,
       g_print ("banwatch %s\n", PACKAGE_VERSION);
       return BW_EXIT_OK;
     }
+
+  /* The headless monitor idles for hours too. */
+  if (g_str_equal (name, "watch"))
+    use_malloc_for_slices (argv);
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_str_equal (name, commands[i].name))
