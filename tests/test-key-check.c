@@ -12,7 +12,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "probe/bw-key-check-private.h"
+#include "probe/bw-key-load-private.h"
 
 /* Real keys are made at test time with ssh-keygen, so the tests follow whatever the installed
  * OpenSSH writes. Without ssh-keygen the tests fail: skipping would hide a broken setup. */

@@ -5,18 +5,16 @@
 
 #include <malloc.h>
 
+#include "bw-app-main.h"
 #include "bw-application.h"
 #include "bw-notifier.h"
-
-int      bw_app_main               (int argc, char **argv);
-GObject *bw_app_watch_notifier_new (BwMonitor *monitor);
 
 /**
  * bw_app_main:
  *
- * The desktop module's entry point: `banwatch` with no arguments (or with GApplication's
- * own, such as --gapplication-service) loads this module and calls it, so that the
- * command line never pays for loading GTK.
+ * The tray app: `banwatch` with no arguments (or with GApplication's own, such as
+ * --gapplication-service) executes `banwatch-app`, which calls this. When that
+ * executable is missing, `banwatch` loads the desktop module and calls it in-process.
  */
 G_MODULE_EXPORT int
 bw_app_main (int    argc,
@@ -27,6 +25,12 @@ bw_app_main (int    argc,
   /* Before any thread exists: probes and D-Bus run on worker threads, and a malloc arena
    * per thread would stay dirty all day in an app that idles for hours. */
   mallopt (M_ARENA_MAX, 2);
+  /* GLib has read it: the probe children need not inherit it. */
+  if (g_getenv (BW_SLICE_MARKER) != NULL)
+    {
+      g_unsetenv ("G_SLICE");
+      g_unsetenv (BW_SLICE_MARKER);
+    }
   app = bw_application_new ();
 
   g_set_application_name ("Banwatch");
@@ -54,8 +58,6 @@ bw_app_watch_notifier_new (BwMonitor *monitor)
     }
   return G_OBJECT (notifier);
 }
-
-G_MODULE_EXPORT void bw_app_watch_notify (GObject *notifier, const BwMonitorEvent *event);
 
 /**
  * bw_app_watch_notify:

@@ -10,8 +10,9 @@
 
 #include "core/bw-command.h"
 #include "core/bw-texts.h"
-#include "probe/bw-probe.h"
+#include "probe/bw-probe-child.h"
 #include "probe/bw-ssh-prober.h"
+#include "store/bw-known-hosts.h"
 #include "bw-application.h"
 #include "bw-notifier.h"
 #include "bw-tray.h"
@@ -345,13 +346,14 @@ bw_application_startup (GApplication *application)
   if (self->settings == NULL)
     g_error ("The GSettings schema %s is not installed", APP_ID);
 
-  self->known_hosts = bw_probe_default_known_hosts ();
+  self->known_hosts = bw_known_hosts_default_path ();
   self->history = bw_history_open (NULL, &error);
   if (self->history == NULL)
     g_warning ("History disabled: %s", error->message);
 
   load_monitor_config (self, &config);
-  prober = bw_ssh_prober_new (self->known_hosts, PROBE_TIMEOUT_S, lookup_passphrase_cb, self);
+  prober = bw_ssh_prober_new (self->known_hosts, PROBE_TIMEOUT_S, bw_probe_child_async, bw_probe_child_finish,
+                              lookup_passphrase_cb, self);
   self->monitor = bw_monitor_new (prober, clock, self->history, &config);
   bw_monitor_mute (self->monitor, g_settings_get_int64 (self->settings, "muted-until"));
   g_signal_connect (self->monitor, "event", G_CALLBACK (on_monitor_event_cb), self);

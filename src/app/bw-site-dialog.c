@@ -10,6 +10,7 @@
 #include "core/bw-provider.h"
 #include "core/bw-validate.h"
 #include "probe/bw-key-check.h"
+#include "probe/bw-probe-child.h"
 #include "bw-site-dialog.h"
 
 /**
@@ -305,25 +306,30 @@ key_check_free (KeyCheck *check)
 }
 
 static void
-key_check_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
+key_inspect_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
 {
   KeyCheck *check = task_data;
-  g_autoptr(BwKeyInfo) info = NULL;
+  BwKeyInfo *info;
   GError *error = NULL;
 
-  /* Decrypting runs the bcrypt KDF: up to seconds, so never on the main thread. */
-  if (check->passphrase != NULL)
-    info = bw_key_check (check->path, check->passphrase, &error);
-  else
-    info = bw_key_inspect (check->path, &error);
-
+  info = bw_key_inspect (check->path, &error);
   if (info == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_boolean (task, TRUE);
+    g_task_return_pointer (task, info, (GDestroyNotify) bw_key_info_free);
+}
+
+/* Either way the answer is a BwKeyInfo, or an error to show under the key field. */
+static BwKeyInfo *
+key_check_finish (GAsyncResult  *result,
+                  GError       **error)
+{
+  if (g_task_get_source_tag (G_TASK (result)) == bw_key_check_child_async)
+    return bw_key_check_child_finish (result, error);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
@@ -331,10 +337,11 @@ on_key_checked_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  BwSiteDialog *self = BW_SITE_DIALOG (source);
+  g_autoptr(BwSiteDialog) self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(BwKeyInfo) info = key_check_finish (result, &error);
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (info == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
@@ -389,10 +396,20 @@ save (BwSiteDialog *self)
     }
 
   set_saving (self, TRUE);
-  task = g_task_new (self, self->cancellable, on_key_checked_cb, NULL);
+  /* Decrypting runs the bcrypt KDF, up to seconds, and needs libssh: in a `banwatch
+   * key-check` child. Inspecting the file needs neither: in a thread. */
+  if (check->passphrase != NULL)
+    {
+      bw_key_check_child_async (check->path, check->passphrase, self->cancellable,
+                                on_key_checked_cb, g_object_ref (self));
+      key_check_free (check);
+      return;
+    }
+
+  task = g_task_new (NULL, self->cancellable, on_key_checked_cb, g_object_ref (self));
   g_task_set_source_tag (task, save);
   g_task_set_task_data (task, check, (GDestroyNotify) key_check_free);
-  g_task_run_in_thread (task, key_check_thread);
+  g_task_run_in_thread (task, key_inspect_thread);
 }
 
 static void

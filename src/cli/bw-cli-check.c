@@ -11,6 +11,7 @@
 
 #include "core/bw-monitor.h"
 #include "core/bw-validate.h"
+#include "probe/bw-probe.h"
 #include "probe/bw-ssh-prober.h"
 #include "bw-cli.h"
 #include "bw-cli-private.h"
@@ -92,7 +93,7 @@ bw_cli_new_monitor (const char  *command,
     }
 
   bw_cli_monitor_config (&config);
-  prober = bw_ssh_prober_new (known_hosts, timeout_s, lookup_passphrase_cb, store);
+  prober = bw_ssh_prober_new (known_hosts, timeout_s, bw_probe_async, bw_probe_finish, lookup_passphrase_cb, store);
   monitor = bw_monitor_new (prober, clock, history, &config);
 
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (store)); i++)

@@ -57,6 +57,8 @@ char        *bw_cli_format_local    (gint64        t,
                                      const char   *format);
 int          bw_cli_sites           (int           argc,
                                      char        **argv);
+int          bw_cli_key_check       (int           argc,
+                                     char        **argv);
 int          bw_cli_trust           (int           argc,
                                      char        **argv);
 int          bw_cli_check           (int           argc,

@@ -10,7 +10,9 @@
 #include <glib-unix.h>
 
 #include "core/bw-validate.h"
+#include "probe/bw-key-load.h"
 #include "probe/bw-probe.h"
+#include "store/bw-known-hosts.h"
 #include "bw-cli.h"
 #include "bw-cli-private.h"
 
@@ -111,6 +113,7 @@ bw_cli_probe (int    argc,
   g_autofree char *passphrase_fd = NULL;
   g_autofree char *timeout = NULL;
   g_autofree char *known_hosts = NULL;
+  g_autofree char *address = NULL;
   gboolean accept_new = FALSE;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
@@ -124,6 +127,8 @@ bw_cli_probe (int    argc,
       N_("Overall deadline in seconds, 10–300 (default 30)"), "S" },
     { "known-hosts", 0, 0, G_OPTION_ARG_FILENAME, &known_hosts,
       N_("Banwatch's known_hosts file (default $XDG_DATA_HOME/banwatch/known_hosts)"), "FILE" },
+    { "address", 0, 0, G_OPTION_ARG_STRING, &address,
+      N_("Connect to this IP address of the host only, without resolving its name"), "ADDRESS" },
     { "accept-new-hostkey", 0, 0, G_OPTION_ARG_NONE, &accept_new,
       N_("Trust and store an unknown host key (never a changed one)"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the result as JSON"), NULL },
@@ -188,7 +193,16 @@ bw_cli_probe (int    argc,
       request->known_hosts = g_canonicalize_filename (known_hosts, NULL);
     }
   else
-    request->known_hosts = bw_probe_default_known_hosts ();
+    request->known_hosts = bw_known_hosts_default_path ();
+
+  if (address != NULL)
+    {
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+
+      if (inet == NULL)
+        return bw_cli_usage_error (COMMAND, _("--address “%s” is not an IPv4 or IPv6 address"), address);
+      request->address = g_inet_address_to_string (inet);
+    }
 
   if (passphrase_fd != NULL &&
       !bw_cli_read_passphrase_fd (passphrase_fd, &request->passphrase, &error))
@@ -215,4 +229,118 @@ bw_cli_probe (int    argc,
     }
 
   return bw_observation_exit_code (result->observation);
+}
+
+static JsonNode *
+key_check_to_json (const char      *path,
+                   const BwKeyInfo *info,
+                   const GError    *error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "usable");
+  json_builder_add_boolean_value (builder, info != NULL);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, path);
+  if (info != NULL)
+    {
+      const char *names[] = { "type", "format", "cipher", "fingerprint" };
+      const char *values[] = { info->type, info->format, info->cipher, info->fingerprint };
+
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          json_builder_set_member_name (builder, names[i]);
+          if (values[i] != NULL)
+            json_builder_add_string_value (builder, values[i]);
+          else
+            json_builder_add_null_value (builder);
+        }
+      json_builder_set_member_name (builder, "encrypted");
+      json_builder_add_boolean_value (builder, info->encrypted);
+      json_builder_set_member_name (builder, "bits");
+      json_builder_add_int_value (builder, info->bits);
+    }
+  else
+    {
+      json_builder_set_member_name (builder, "error");
+      if (error->domain == BW_KEY_ERROR)
+        json_builder_add_string_value (builder, bw_key_error_to_string (error->code));
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "message");
+      json_builder_add_string_value (builder, error->message);
+    }
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+/**
+ * bw_cli_key_check:
+ *
+ * `banwatch key-check [--passphrase-fd N] [--json] KEY`: the local key checks a probe
+ * makes before connecting, decryption included. Never connects anywhere. The tray app
+ * runs it as a child so that it never loads libssh itself.
+ *
+ * Returns: 0 when the key is usable, %BW_EXIT_KEY_UNUSABLE when not, or %BW_EXIT_USAGE
+ */
+int
+bw_cli_key_check (int    argc,
+                  char **argv)
+{
+  static const char *command = "key-check";
+  g_autofree char *passphrase_fd = NULL;
+  g_autofree char *passphrase = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "passphrase-fd", 0, 0, G_OPTION_ARG_STRING, &passphrase_fd,
+      N_("Read the key's passphrase from this file descriptor"), "N" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the result as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("KEY"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BwKeyInfo) info = NULL;
+  int exit_code;
+
+  g_option_context_set_summary (context,
+                                _("Checks that KEY is a private key Banwatch can use: a small private "
+                                  "file of a supported type and cipher, and, with its passphrase, that "
+                                  "it decrypts. Never connects anywhere."));
+  g_option_context_set_description (context, _("Exit codes: 0 usable, 2 bad arguments, 30 key-unusable."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!bw_cli_parse_options (command, context, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc < 2)
+    return bw_cli_usage_error (command, _("the key file is required"));
+  if (argc > 2)
+    return bw_cli_usage_error (command, _("unexpected argument “%s”"), argv[2]);
+  if (*argv[1] == '\0')
+    return bw_cli_usage_error (command, _("the key file name is empty"));
+
+  if (passphrase_fd != NULL && !bw_cli_read_passphrase_fd (passphrase_fd, &passphrase, &error))
+    return bw_cli_usage_error (command, "%s", error->message);
+
+  info = bw_key_check (argv[1], passphrase, &error);
+  if (passphrase != NULL)
+    explicit_bzero (passphrase, strlen (passphrase));
+
+  if (json)
+    {
+      g_autoptr(JsonNode) node = key_check_to_json (argv[1], info, error);
+      bw_cli_print_json (node);
+    }
+  else if (info != NULL)
+    {
+      g_autofree char *display = g_filename_display_name (argv[1]);
+
+      g_print (_("%s: usable (%s, %u bits, %s, %s)\n"), display, info->type, info->bits, info->fingerprint,
+               info->encrypted ? _("encrypted") : _("not encrypted"));
+    }
+  else
+    g_printerr ("banwatch %s: %s\n", command, error->message);
+
+  return info != NULL ? BW_EXIT_OK : BW_EXIT_KEY_UNUSABLE;
 }

@@ -13,7 +13,7 @@
 #include "core/bw-site-export.h"
 #include "core/bw-ssh-config.h"
 #include "core/bw-validate.h"
-#include "probe/bw-key-check.h"
+#include "probe/bw-key-load.h"
 #include "store/bw-ssh-import.h"
 #include "bw-cli.h"
 #include "bw-cli-private.h"

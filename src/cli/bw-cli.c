@@ -16,6 +16,9 @@
 #include "core/bw-observation.h"
 #include "core/bw-validate.h"
 #include "probe/bw-key-check.h"
+#include "store/bw-known-hosts.h"
+#include "app/bw-app-main.h"
+#include "core/bw-paths.h"
 #include "bw-cli.h"
 #include "bw-cli-private.h"
 
@@ -35,6 +38,7 @@ static const Command commands[] = {
   { "decode", N_("Explain an SSH error message from any client"), bw_cli_decode },
   { "explain", N_("The plain-language explanation of a site's state, for the client or you"), bw_cli_explain },
   { "history", N_("A site's probes and its server's ban episodes"), bw_cli_history },
+  { "key-check", N_("Check that a private key is one Banwatch can use, without connecting"), bw_cli_key_check },
   { "probe", N_("Run one hardened probe against a host (ad hoc)"), bw_cli_probe },
   { "sites", N_("List, add, edit, remove, import and export sites"), bw_cli_sites },
   { "status", N_("The last known state of every site, without probing"), bw_cli_status },
@@ -276,7 +280,7 @@ bw_cli_known_hosts_path (const char *option)
 {
   if (option != NULL && *option != '\0')
     return g_canonicalize_filename (option, NULL);
-  return bw_probe_default_known_hosts ();
+  return bw_known_hosts_default_path ();
 }
 
 /**
@@ -351,16 +355,10 @@ static char *
 find_app_module (void)
 {
   const char *override = g_getenv ("BANWATCH_APP_MODULE");
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = exe != NULL ? g_path_get_dirname (exe) : NULL;
-  g_autofree char *uninstalled = dir != NULL ? g_build_filename (dir, "libbanwatch-app.so", NULL) : NULL;
 
   if (override != NULL)
     return g_strdup (override);
-  /* Running from the build tree: the module sits next to the executable. */
-  if (uninstalled != NULL && g_file_test (uninstalled, G_FILE_TEST_EXISTS))
-    return g_steal_pointer (&uninstalled);
-  return g_build_filename (PKGLIBDIR, "libbanwatch-app.so", NULL);
+  return bw_paths_find_installed_file ("libbanwatch-app.so", PKGLIBDIR);
 }
 
 /**
@@ -382,40 +380,57 @@ bw_cli_load_app_module (void)
 }
 
 /* GLib 2.74's slice allocator keeps freed blocks in per-thread magazines and slabs that
- * are never given back; in an app that idles for hours that is about 1.5 MB of dirty
+ * are never given back; in a process that idles for hours that is 1–1.5 MB of dirty
  * memory for nothing. GLib 2.76 replaced it with plain malloc. GLib reads G_SLICE once,
- * before main() runs, so the long-running modes set it and execute themselves again
- * (same PID, about 10 ms once). A G_SLICE the user set is left alone. */
-#define SLICE_MARKER "BANWATCH_SET_G_SLICE"
-
-static void
-use_malloc_for_slices (char **argv)
+ * before main() runs, so it is set for the long-running processes before they are
+ * executed. A G_SLICE the user set is left alone. Returns whether it was set. */
+static gboolean
+set_malloc_slices (void)
 {
-  if (g_getenv (SLICE_MARKER) != NULL)
+  if (g_getenv (BW_SLICE_MARKER) != NULL)
     {
-      /* Already read by GLib: children need not inherit it. */
+      /* This is the executed process: GLib has read it, children need not inherit it. */
       g_unsetenv ("G_SLICE");
-      g_unsetenv (SLICE_MARKER);
-      return;
+      g_unsetenv (BW_SLICE_MARKER);
+      return FALSE;
     }
   if (glib_check_version (2, 76, 0) == NULL || g_getenv ("G_SLICE") != NULL)
-    return;
+    return FALSE;
 
   g_setenv ("G_SLICE", "always-malloc", TRUE);
-  g_setenv (SLICE_MARKER, "1", TRUE);
-  execv ("/proc/self/exe", argv);
-
-  /* Not fatal: the app runs as it is, with the slice allocator. */
-  g_debug ("Could not execute /proc/self/exe again: %s", g_strerror (errno));
-  g_unsetenv ("G_SLICE");
-  g_unsetenv (SLICE_MARKER);
+  g_setenv (BW_SLICE_MARKER, "1", TRUE);
+  return TRUE;
 }
 
-/* Loads the desktop module only now, so that the command line never loads GTK. */
+static void
+unset_malloc_slices (void)
+{
+  g_unsetenv ("G_SLICE");
+  g_unsetenv (BW_SLICE_MARKER);
+}
+
+/* `banwatch watch` executes itself again (same PID, about 10 ms once) for the slices. */
+static void
+reexec_with_malloc_slices (char **argv)
+{
+  if (!set_malloc_slices ())
+    return;
+
+  execv ("/proc/self/exe", argv);
+  g_debug ("Could not execute /proc/self/exe again: %s", g_strerror (errno));
+  unset_malloc_slices ();
+}
+
+/* The tray app is its own executable, `banwatch-app`, which does not link libssh: it
+ * stays up all day, and probes run in `banwatch probe` children. Executing it keeps the
+ * PID that D-Bus activation and the session know. Without it (a partial install), the
+ * desktop module runs in this process. */
 static int
 start_app (int    argc,
            char **argv)
 {
+  g_autofree char *program = bw_paths_find_installed_file ("banwatch-app", LIBEXECDIR);
+  gboolean slices;
   GModule *module;
   AppMain app_main = NULL;
 
@@ -427,7 +442,13 @@ start_app (int    argc,
       return BW_EXIT_INTERNAL;
     }
 
-  use_malloc_for_slices (argv);
+  slices = set_malloc_slices ();
+  execv (program, argv);
+  g_debug ("Could not execute %s: %s; running the desktop module in this process",
+           program, g_strerror (errno));
+  if (slices)
+    unset_malloc_slices ();
+
   module = bw_cli_load_app_module ();
   if (module == NULL || !g_module_symbol (module, "bw_app_main", (gpointer *) &app_main))
     {
@@ -471,7 +492,7 @@ bw_cli_run (int    argc,
 
   /* The headless monitor idles for hours too. */
   if (g_str_equal (name, "watch"))
-    use_malloc_for_slices (argv);
+    reexec_with_malloc_slices (argv);
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_str_equal (name, commands[i].name))

@@ -163,9 +163,178 @@ bw_probe_result_to_json (const BwProbeResult *self)
   json_builder_add_int_value (builder, self->auth_requests);
   json_builder_set_member_name (builder, "hostkey_stored");
   json_builder_add_boolean_value (builder, self->hostkey_stored);
+
+  json_builder_set_member_name (builder, "hostkey");
+  if (self->hostkey_type != NULL && self->hostkey_base64 != NULL)
+    {
+      json_builder_begin_object (builder);
+      add_nullable_string (builder, "type", self->hostkey_type);
+      add_nullable_string (builder, "key", self->hostkey_base64);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
+}
+
+static gboolean
+invalid_member (GError     **error,
+                const char  *name)
+{
+  g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+               _("The probe result's “%s” is missing or not valid"), name);
+  return FALSE;
+}
+
+/* A string member that may be null; %FALSE when it is there with another type. */
+static gboolean
+read_nullable_string (JsonObject  *object,
+                      const char  *name,
+                      char       **out_value,
+                      GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return invalid_member (error, name);
+
+  g_free (*out_value);
+  *out_value = g_strdup (json_node_get_string (node));
+  return TRUE;
+}
+
+static gboolean
+read_int (JsonObject  *object,
+          const char  *name,
+          gint64       min,
+          gint64       max,
+          gint64      *out_value,
+          GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+      json_node_get_int (node) < min || json_node_get_int (node) > max)
+    return invalid_member (error, name);
+
+  *out_value = json_node_get_int (node);
+  return TRUE;
+}
+
+static const char *
+read_word (JsonObject *object,
+           const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* Reads the members of @object into @result; see bw_probe_result_from_json(). */
+static gboolean
+read_result (JsonObject     *object,
+             BwProbeResult  *result,
+             GError        **error)
+{
+  JsonNode *node;
+  JsonNode *timings;
+  JsonNode *hostkey;
+  const char *word;
+  gint64 number = 0;
+
+
+  word = read_word (object, "observation");
+  if (word == NULL || !bw_observation_from_string (word, &result->observation))
+    return invalid_member (error, "observation");
+  word = read_word (object, "phase");
+  if (word == NULL || !bw_phase_from_string (word, &result->phase))
+    return invalid_member (error, "phase");
+
+  if (!read_nullable_string (object, "message", &result->message, error) ||
+      !read_nullable_string (object, "hint", &result->hint, error) ||
+      !read_nullable_string (object, "host", &result->host, error) ||
+      !read_nullable_string (object, "user", &result->user, error) ||
+      !read_nullable_string (object, "address", &result->address, error) ||
+      !read_nullable_string (object, "banner", &result->banner, error) ||
+      !read_nullable_string (object, "fingerprint", &result->fingerprint, error))
+    return FALSE;
+
+  if (!read_int (object, "port", 0, G_MAXUINT16, &number, error))
+    return FALSE;
+  result->port = (guint16) number;
+  if (!read_int (object, "auth_requests", 0, G_MAXUINT, &number, error))
+    return FALSE;
+  result->auth_requests = (guint) number;
+
+  node = json_object_get_member (object, "hostkey_stored");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return invalid_member (error, "hostkey_stored");
+  result->hostkey_stored = json_node_get_boolean (node);
+
+  timings = json_object_get_member (object, "timings_ms");
+  if (timings == NULL || !JSON_NODE_HOLDS_OBJECT (timings))
+    return invalid_member (error, "timings_ms");
+  for (guint i = 0; i < BW_N_TIMINGS; i++)
+    {
+      JsonObject *t = json_node_get_object (timings);
+      JsonNode *value = json_object_get_member (t, timing_names[i]);
+
+      if (value == NULL || JSON_NODE_HOLDS_NULL (value))
+        continue;
+      if (!read_int (t, timing_names[i], 0, G_MAXINT64, &result->timings_ms[i], error))
+        return FALSE;
+    }
+
+  hostkey = json_object_get_member (object, "hostkey");
+  if (hostkey != NULL && JSON_NODE_HOLDS_OBJECT (hostkey))
+    {
+      JsonObject *k = json_node_get_object (hostkey);
+
+      if (read_word (k, "type") == NULL || read_word (k, "key") == NULL)
+        return invalid_member (error, "hostkey");
+      result->hostkey_type = g_strdup (read_word (k, "type"));
+      result->hostkey_base64 = g_strdup (read_word (k, "key"));
+    }
+  else if (hostkey != NULL && !JSON_NODE_HOLDS_NULL (hostkey))
+    return invalid_member (error, "hostkey");
+
+  return TRUE;
+}
+
+/**
+ * bw_probe_result_from_json:
+ * @node: what bw_probe_result_to_json() built, e.g. read back from `banwatch probe --json`
+ *
+ * Reads a probe result back, strictly: the observation and phase must be public words,
+ * numbers must be in range, and the host key, when there is one, must have both parts.
+ * `finished_at` is not in the JSON; it is left at 0.
+ *
+ * Returns: (transfer full): the result, or %NULL with @error set
+ */
+BwProbeResult *
+bw_probe_result_from_json (JsonNode  *node,
+                           GError   **error)
+{
+  g_autoptr(BwProbeResult) self = bw_probe_result_new ();
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   _("The probe result is not a JSON object"));
+      return NULL;
+    }
+  if (!read_result (json_node_get_object (node), self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
 }
 
 /**

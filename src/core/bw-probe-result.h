@@ -39,8 +39,8 @@ typedef struct {
   char         *address;        /* the address that answered (or was tried last), or NULL */
   char         *banner;         /* the server's identification string, or NULL */
   char         *fingerprint;    /* "SHA256:…" of the host key, or NULL */
-  char         *hostkey_type;   /* "ssh-ed25519", …, for pinning; not in the JSON */
-  char         *hostkey_base64; /* the host key blob, for pinning; not in the JSON */
+  char         *hostkey_type;   /* "ssh-ed25519", …, for pinning ("hostkey" in the JSON) */
+  char         *hostkey_base64; /* the host key blob, for pinning ("hostkey" in the JSON) */
   guint         auth_requests;  /* authentication requests sent: 0 or 1 */
   gboolean      hostkey_stored; /* the host key was added to known_hosts by this probe */
   gint64        timings_ms[BW_N_TIMINGS];
@@ -59,6 +59,8 @@ void           bw_probe_result_set_outcome (BwProbeResult *self,
                                             ...) G_GNUC_PRINTF (5, 6);
 const char    *bw_timing_to_string         (BwTiming       timing);
 JsonNode      *bw_probe_result_to_json     (const BwProbeResult *self);
+BwProbeResult *bw_probe_result_from_json   (JsonNode            *node,
+                                            GError             **error);
 char          *bw_probe_result_to_text     (const BwProbeResult *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BwProbeResult, bw_probe_result_unref)

@@ -16,15 +16,6 @@
 
 G_DEFINE_QUARK (bw-key-error-quark, bw_key_error)
 
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC (ssh_key, ssh_key_free, NULL)
-
-/* Bytes that may hold private key material, encrypted or not: wiped before they are freed. */
-typedef struct {
-  guint8 *data;
-  gsize   len;   /* bytes in use; data[len] is always a NUL */
-  gsize   size;  /* bytes allocated, all of them wiped */
-} SecretBytes;
-
 static SecretBytes *
 secret_bytes_new (gsize size)
 {
@@ -35,8 +26,8 @@ secret_bytes_new (gsize size)
   return bytes;
 }
 
-static void
-secret_bytes_free (SecretBytes *bytes)
+void
+bw_secret_bytes_free (SecretBytes *bytes)
 {
   if (bytes == NULL)
     return;
@@ -45,8 +36,6 @@ secret_bytes_free (SecretBytes *bytes)
   g_free (bytes->data);
   g_free (bytes);
 }
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecretBytes, secret_bytes_free)
 
 void
 bw_key_info_free (BwKeyInfo *info)
@@ -62,14 +51,63 @@ bw_key_info_free (BwKeyInfo *info)
   g_free (info);
 }
 
+/* The words `banwatch key-check --json` prints for each #BwKeyError. */
+static const char * const key_error_words[] = {
+  [BW_KEY_ERROR_NOT_FOUND] = "not-found",
+  [BW_KEY_ERROR_NOT_READABLE] = "not-readable",
+  [BW_KEY_ERROR_NOT_REGULAR] = "not-regular",
+  [BW_KEY_ERROR_TOO_LARGE] = "too-large",
+  [BW_KEY_ERROR_TOO_OPEN] = "too-open",
+  [BW_KEY_ERROR_PUBLIC_KEY] = "public-key",
+  [BW_KEY_ERROR_UNSUPPORTED_FORMAT] = "unsupported-format",
+  [BW_KEY_ERROR_UNSUPPORTED_TYPE] = "unsupported-type",
+  [BW_KEY_ERROR_UNSUPPORTED_CIPHER] = "unsupported-cipher",
+  [BW_KEY_ERROR_CORRUPT] = "corrupt",
+  [BW_KEY_ERROR_PASSPHRASE_REQUIRED] = "passphrase-required",
+  [BW_KEY_ERROR_WRONG_PASSPHRASE] = "wrong-passphrase",
+};
+
+/**
+ * bw_key_error_to_string:
+ *
+ * Returns: the word for @code, or %NULL when it is not a #BwKeyError
+ */
+const char *
+bw_key_error_to_string (int code)
+{
+  if (code < 0 || code >= (int) G_N_ELEMENTS (key_error_words))
+    return NULL;
+  return key_error_words[code];
+}
+
+/**
+ * bw_key_error_from_string:
+ *
+ * Returns: %TRUE and the code in @out_code when @word is one of bw_key_error_to_string()'s
+ */
+gboolean
+bw_key_error_from_string (const char *word,
+                          BwKeyError *out_code)
+{
+  g_return_val_if_fail (word != NULL, FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (key_error_words); i++)
+    if (g_str_equal (word, key_error_words[i]))
+      {
+        *out_code = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 /* ---- errors ---------------------------------------------------------------------------- */
 
 /* Hints hold commands to paste into a shell, so the path in them is quoted (q). */
 
-static gboolean
-corrupt_error (GError    **error,
-               const char *display,
-               const char *what)
+gboolean
+bw_key_corrupt_error (GError    **error,
+                      const char *display,
+                      const char *what)
 {
   g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_CORRUPT,
                _("The key file %s is damaged: %s. Restore it from a backup, or make a new key "
@@ -352,14 +390,14 @@ fingerprint_of_blob (const guint8 *blob,
 
 /* Parses an SSH public key blob (RFC 4253 §6.6 and the ed25519/ecdsa equivalents): its type,
  * size and fingerprint. Refuses types Banwatch cannot use. */
-static gboolean
-parse_public_blob (const char    *display,
-                   const guint8  *blob,
-                   gsize          blob_len,
-                   char         **out_type,
-                   guint         *out_bits,
-                   char         **out_fingerprint,
-                   GError       **error)
+gboolean
+bw_key_parse_public_blob (const char    *display,
+                          const guint8  *blob,
+                          gsize          blob_len,
+                          char         **out_type,
+                          guint         *out_bits,
+                          char         **out_fingerprint,
+                          GError       **error)
 {
   Reader r = { blob, blob_len };
   g_autofree char *type = NULL;
@@ -367,14 +405,14 @@ parse_public_blob (const char    *display,
   guint bits = 0;
 
   if (!reader_name (&r, &type))
-    return corrupt_error (error, display, _("the public key has no valid type"));
+    return bw_key_corrupt_error (error, display, _("the public key has no valid type"));
 
   if (g_str_equal (type, "ssh-ed25519"))
     {
       Reader point;
 
       if (!reader_string (&r, &point) || point.left != 32)
-        return corrupt_error (error, display, _("the ed25519 public key is malformed"));
+        return bw_key_corrupt_error (error, display, _("the ed25519 public key is malformed"));
       bits = 256;
     }
   else if ((curve = curve_for_type (type)) != NULL)
@@ -387,7 +425,7 @@ parse_public_blob (const char    *display,
       if (!reader_name (&r, &curve_name) || !g_str_equal (curve_name, curve->curve)
           || !reader_string (&r, &point) || point.left != 1 + 2 * coordinate
           || point.data[0] != 0x04)
-        return corrupt_error (error, display, _("the ECDSA public key is malformed"));
+        return bw_key_corrupt_error (error, display, _("the ECDSA public key is malformed"));
       bits = curve->bits;
     }
   else if (g_str_equal (type, "ssh-rsa"))
@@ -398,7 +436,7 @@ parse_public_blob (const char    *display,
       if (!reader_string (&r, &exponent) || !reader_string (&r, &modulus)
           || positive_integer_bits (exponent.data, exponent.left) == 0
           || (bits = positive_integer_bits (modulus.data, modulus.left)) == 0)
-        return corrupt_error (error, display, _("the RSA public key is malformed"));
+        return bw_key_corrupt_error (error, display, _("the RSA public key is malformed"));
       if (bits < BW_KEY_MIN_RSA_BITS || bits > 16384)
         return rsa_size_error (error, display, bits);
     }
@@ -408,7 +446,7 @@ parse_public_blob (const char    *display,
     }
 
   if (r.left != 0)
-    return corrupt_error (error, display, _("unexpected data follows the public key"));
+    return bw_key_corrupt_error (error, display, _("unexpected data follows the public key"));
 
   *out_type = g_steal_pointer (&type);
   *out_bits = bits;
@@ -636,7 +674,7 @@ check_openssh_encryption (const char  *display,
   if (g_str_equal (cipher, "none"))
     {
       if (!g_str_equal (kdf, "none") || kdf_options->left != 0)
-        return corrupt_error (error, display,
+        return bw_key_corrupt_error (error, display,
                               _("it is not encrypted, yet names a key derivation function"));
       *out_block_size = 8;
       return TRUE;
@@ -674,7 +712,7 @@ check_openssh_encryption (const char  *display,
     }
 
   if (g_str_equal (kdf, "none"))
-    return corrupt_error (error, display,
+    return bw_key_corrupt_error (error, display,
                           _("it is encrypted, yet names no key derivation function"));
   if (!g_str_equal (kdf, "bcrypt"))
     {
@@ -689,7 +727,7 @@ check_openssh_encryption (const char  *display,
 
   if (!reader_string (kdf_options, &salt) || !reader_u32 (kdf_options, &rounds)
       || kdf_options->left != 0 || salt.left == 0 || rounds == 0)
-    return corrupt_error (error, display, _("its bcrypt settings are invalid"));
+    return bw_key_corrupt_error (error, display, _("its bcrypt settings are invalid"));
 
   if (rounds > BW_KEY_MAX_KDF_ROUNDS)
     {
@@ -727,11 +765,11 @@ parse_openssh (const char    *display,
   guint block_size = 0;
 
   if (!reader_take (&r, sizeof magic, &p) || memcmp (p, magic, sizeof magic) != 0)
-    return corrupt_error (error, display, _("it lacks the openssh-key-v1 header"));
+    return bw_key_corrupt_error (error, display, _("it lacks the openssh-key-v1 header"));
 
   if (!reader_name (&r, &cipher) || !reader_name (&r, &kdf)
       || !reader_string (&r, &kdf_options) || !reader_u32 (&r, &n_keys))
-    return corrupt_error (error, display, _("its header is truncated or malformed"));
+    return bw_key_corrupt_error (error, display, _("its header is truncated or malformed"));
 
   if (n_keys != 1)
     {
@@ -743,17 +781,17 @@ parse_openssh (const char    *display,
     }
 
   if (!reader_string (&r, &public_blob) || !reader_string (&r, &private_blob))
-    return corrupt_error (error, display, _("it is truncated"));
+    return bw_key_corrupt_error (error, display, _("it is truncated"));
 
-  if (!parse_public_blob (display, public_blob.data, public_blob.left,
-                          &info->type, &info->bits, &info->fingerprint, error))
+  if (!bw_key_parse_public_blob (display, public_blob.data, public_blob.left,
+                                 &info->type, &info->bits, &info->fingerprint, error))
     return FALSE;
 
   if (!check_openssh_encryption (display, cipher, kdf, &kdf_options, &block_size, error))
     return FALSE;
 
   if (block_size == 0 || private_blob.left == 0 || private_blob.left % block_size != 0)
-    return corrupt_error (error, display, _("its private part has an impossible length"));
+    return bw_key_corrupt_error (error, display, _("its private part has an impossible length"));
 
   info->format = g_strdup ("openssh");
   info->encrypted = !g_str_equal (cipher, "none");
@@ -769,10 +807,10 @@ parse_openssh (const char    *display,
 
       if (!reader_u32 (&private_blob, &check1) || !reader_u32 (&private_blob, &check2)
           || check1 != check2)
-        return corrupt_error (error, display, _("its private part fails its integrity check"));
+        return bw_key_corrupt_error (error, display, _("its private part fails its integrity check"));
       if (!reader_name (&private_blob, &private_type)
           || !g_str_equal (private_type, info->type))
-        return corrupt_error (error, display,
+        return bw_key_corrupt_error (error, display,
                               _("its private part does not match its public key"));
     }
 
@@ -830,21 +868,21 @@ parse_pem_headers (const char  *display,
             value++;
           n = strcspn (value, ",");
           if (n == 0 || n > 32 || value[n] != ',')
-            return corrupt_error (error, display, _("its DEK-Info header is malformed"));
+            return bw_key_corrupt_error (error, display, _("its DEK-Info header is malformed"));
           for (gsize i = 0; i < n; i++)
             {
               if (!g_ascii_isalnum (value[i]) && value[i] != '-')
-                return corrupt_error (error, display, _("its DEK-Info header is malformed"));
+                return bw_key_corrupt_error (error, display, _("its DEK-Info header is malformed"));
             }
           g_free (cipher);
           cipher = g_strndup (value, n);
         }
     }
   if (p >= body_end)
-    return corrupt_error (error, display, _("its PEM headers are not followed by key data"));
+    return bw_key_corrupt_error (error, display, _("its PEM headers are not followed by key data"));
 
   if (encrypted != (cipher != NULL))
-    return corrupt_error (error, display,
+    return bw_key_corrupt_error (error, display,
                           _("its Proc-Type and DEK-Info headers do not agree"));
 
   *body = next_line (p);
@@ -890,7 +928,7 @@ set_rsa (const char *display,
          GError    **error)
 {
   if (bits == 0)
-    return corrupt_error (error, display, _("its RSA key data is malformed"));
+    return bw_key_corrupt_error (error, display, _("its RSA key data is malformed"));
   if (bits < BW_KEY_MIN_RSA_BITS || bits > 16384)
     return rsa_size_error (error, display, bits);
 
@@ -914,13 +952,13 @@ parse_ec_private_key (const char  *display,
 
   if (!der_next (&der, DER_SEQUENCE, &seq) || !der_next (&seq, DER_INTEGER, &version)
       || !der_next (&seq, DER_OCTET_STRING, &private_key))
-    return corrupt_error (error, display, _("its EC key data is malformed"));
+    return bw_key_corrupt_error (error, display, _("its EC key data is malformed"));
 
   /* Without named parameters the curve is left for libssh to find. */
   if (!der_peek_tag (&seq, DER_CONTEXT_0))
     return TRUE;
   if (!der_next (&seq, DER_CONTEXT_0, &parameters) || !der_next (&parameters, DER_OID, &oid))
-    return corrupt_error (error, display, _("its EC key data is malformed"));
+    return bw_key_corrupt_error (error, display, _("its EC key data is malformed"));
 
   return set_type_from_curve_oid (display, &oid, info, error);
 }
@@ -941,7 +979,7 @@ parse_pkcs8 (const char  *display,
   if (!der_next (&der, DER_SEQUENCE, &seq) || !der_next (&seq, DER_INTEGER, &version)
       || !der_next (&seq, DER_SEQUENCE, &algorithm) || !der_next (&algorithm, DER_OID, &oid)
       || !der_next (&seq, DER_OCTET_STRING, &private_key))
-    return corrupt_error (error, display, _("its PKCS#8 key data is malformed"));
+    return bw_key_corrupt_error (error, display, _("its PKCS#8 key data is malformed"));
 
   if (OID_EQUAL (&oid, oid_rsa))
     return set_rsa (display, der_rsa_private_key_bits (private_key), info, error);
@@ -951,7 +989,7 @@ parse_pkcs8 (const char  *display,
       Reader curve;
 
       if (!der_next (&algorithm, DER_OID, &curve))
-        return corrupt_error (error, display, _("its EC key data is malformed"));
+        return bw_key_corrupt_error (error, display, _("its EC key data is malformed"));
       return set_type_from_curve_oid (display, &curve, info, error);
     }
 
@@ -986,7 +1024,7 @@ parse_pem (const char      *display,
 
   der = decode_base64_strict (body, block->body_end);
   if (der == NULL || der->len == 0)
-    return corrupt_error (error, display, _("its base64 data is malformed"));
+    return bw_key_corrupt_error (error, display, _("its base64 data is malformed"));
   reader = (Reader) { der->data, der->len };
 
   info->format = g_strdup (pkcs8 ? "pkcs8" : "pem");
@@ -1001,7 +1039,7 @@ parse_pem (const char      *display,
        * unknown until libssh decrypts it. */
       if (!der_next (&reader, DER_SEQUENCE, &seq) || !der_next (&seq, DER_SEQUENCE, &algorithm)
           || !der_next (&seq, DER_OCTET_STRING, &data) || data.left == 0)
-        return corrupt_error (error, display, _("its PKCS#8 key data is malformed"));
+        return bw_key_corrupt_error (error, display, _("its PKCS#8 key data is malformed"));
       info->encrypted = TRUE;
       info->cipher = g_strdup ("pkcs8-encrypted");
       return TRUE;
@@ -1028,7 +1066,7 @@ parse_pem (const char      *display,
           return FALSE;
         }
       if (der->len % found->block_size != 0)
-        return corrupt_error (error, display, _("its encrypted data has an impossible length"));
+        return bw_key_corrupt_error (error, display, _("its encrypted data has an impossible length"));
 
       info->encrypted = TRUE;
       info->cipher = g_steal_pointer (&cipher);
@@ -1365,7 +1403,7 @@ parse_contents (const char   *path,
       g_autoptr(SecretBytes) binary = decode_base64_strict (block.body, block.body_end);
 
       if (binary == NULL)
-        return corrupt_error (error, display, _("its base64 data is malformed"));
+        return bw_key_corrupt_error (error, display, _("its base64 data is malformed"));
       if (!parse_openssh (display, binary->data, binary->len, info, error))
         return FALSE;
     }
@@ -1395,12 +1433,17 @@ parse_contents (const char   *path,
   return TRUE;
 }
 
-/* Inspects @path; on success also hands back the key block, for bw_key_load() to give libssh
- * exactly the bytes that were checked. */
-static BwKeyInfo *
-inspect (const char   *path,
-         SecretBytes **out_block,
-         GError      **error)
+/**
+ * bw_key_inspect_block:
+ * @out_block: (out) (optional): the key block that was checked
+ *
+ * bw_key_inspect(); on success also hands back the key block, for bw_key_load() to give
+ * libssh exactly the bytes that were checked.
+ */
+BwKeyInfo *
+bw_key_inspect_block (const char   *path,
+                      SecretBytes **out_block,
+                      GError      **error)
 {
   g_autofree char *display = g_filename_display_name (path);
   g_autoptr(SecretBytes) contents = NULL;
@@ -1448,7 +1491,7 @@ inspect (const char   *path,
  *
  * Checks the private key file at @path without libssh and without a passphrase: that it
  * exists, is a small regular file that only its owner can read, holds one private key of
- * a supported type, format and cipher. Never calls libssh.
+ * a supported type, format and cipher. Never calls libssh: this file does not link it.
  *
  * Returns: (transfer full): what was learned, or %NULL with @error in %BW_KEY_ERROR set.
  */
@@ -1459,147 +1502,5 @@ bw_key_inspect (const char  *path,
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return inspect (path, NULL, error);
-}
-
-/* libssh calls this only when given a NULL passphrase, which Banwatch never does. It is
- * here anyway: without any callback, libssh lets OpenSSL prompt on the terminal. */
-static int
-refuse_passphrase_prompt_cb (const char *prompt,
-                             char       *buf,
-                             size_t      len,
-                             int         echo,
-                             int         verify,
-                             void       *userdata)
-{
-  return SSH_ERROR;
-}
-
-/* Reads what libssh loaded back through the same blob parser, so that PEM and PKCS#8 keys
- * get their type, size and fingerprint, and an OpenSSH file whose private part does not
- * belong to its public key is caught. */
-static gboolean
-check_loaded_key (const char  *display,
-                  ssh_key      key,
-                  BwKeyInfo   *info,
-                  GError     **error)
-{
-  char *libssh_b64 = NULL;
-  g_autofree char *b64 = NULL;
-  g_autofree guint8 *blob = NULL;
-  gsize blob_len = 0;
-  g_autofree char *type = NULL;
-  g_autofree char *fingerprint = NULL;
-  guint bits = 0;
-
-  if (!ssh_key_is_private (key) || ssh_pki_export_pubkey_base64 (key, &libssh_b64) != SSH_OK)
-    return corrupt_error (error, display, _("libssh could not read its key"));
-
-  b64 = g_strdup (libssh_b64);
-  ssh_string_free_char (libssh_b64);
-  blob = g_base64_decode (b64, &blob_len);
-
-  if (!parse_public_blob (display, blob, blob_len, &type, &bits, &fingerprint, error))
-    return FALSE;
-
-  if ((info->type != NULL && !g_str_equal (info->type, type))
-      || (info->fingerprint != NULL && !g_str_equal (info->fingerprint, fingerprint)))
-    return corrupt_error (error, display, _("its private part does not match its public key"));
-
-  g_free (info->type);
-  info->type = g_steal_pointer (&type);
-  g_free (info->fingerprint);
-  info->fingerprint = g_steal_pointer (&fingerprint);
-  info->bits = bits;
-  return TRUE;
-}
-
-/**
- * bw_key_load:
- * @passphrase: (nullable): the key's passphrase; %NULL or "" when it has none
- * @out_info: (out) (optional): what was learned about the key
- *
- * bw_key_inspect(), then decrypts and loads the key with libssh. An encrypted key without
- * a passphrase fails with %BW_KEY_ERROR_PASSPHRASE_REQUIRED before libssh is called.
- *
- * Returns: (transfer full): the private key, to be freed with ssh_key_free(); or %NULL with
- *   @error set.
- */
-ssh_key
-bw_key_load (const char  *path,
-             const char  *passphrase,
-             BwKeyInfo  **out_info,
-             GError     **error)
-{
-  g_autoptr(SecretBytes) block = NULL;
-  g_autoptr(BwKeyInfo) info = NULL;
-  g_autofree char *display = NULL;
-  g_auto(ssh_key) key = NULL;
-
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  info = inspect (path, &block, error);
-  if (info == NULL)
-    return NULL;
-
-  display = g_filename_display_name (path);
-
-  if (info->encrypted && (passphrase == NULL || *passphrase == '\0'))
-    {
-      g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_PASSPHRASE_REQUIRED,
-                   _("The key file %s is protected by a passphrase, and none is stored. "
-                     "Enter the key's passphrase in the site's settings."),
-                   display);
-      return NULL;
-    }
-
-  /* Never a NULL passphrase: see refuse_passphrase_prompt_cb(). */
-  if (ssh_pki_import_privkey_base64 ((const char *) block->data,
-                                     passphrase != NULL ? passphrase : "",
-                                     refuse_passphrase_prompt_cb, NULL, &key) != SSH_OK
-      || key == NULL)
-    {
-      g_autofree char *q = g_shell_quote (display);
-
-      if (info->encrypted)
-        g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_WRONG_PASSPHRASE,
-                     _("The passphrase for the key file %s is wrong. Check the passphrase "
-                       "stored for this site; “ssh-keygen -y -f %s” tests it."),
-                     display, q);
-      else
-        g_set_error (error, BW_KEY_ERROR, BW_KEY_ERROR_CORRUPT,
-                     _("The key file %s is damaged: libssh cannot load it. “ssh-keygen -y -f "
-                       "%s” shows whether OpenSSH can; otherwise restore it from a backup."),
-                     display, q);
-      return NULL;
-    }
-
-  if (!check_loaded_key (display, key, info, error))
-    return NULL;
-
-  if (out_info != NULL)
-    *out_info = g_steal_pointer (&info);
-  return g_steal_pointer (&key);
-}
-
-/**
- * bw_key_check:
- *
- * bw_key_load() for its verdict only; the key is freed at once.
- *
- * Returns: (transfer full): what was learned, or %NULL with @error set.
- */
-BwKeyInfo *
-bw_key_check (const char  *path,
-              const char  *passphrase,
-              GError     **error)
-{
-  BwKeyInfo *info = NULL;
-  g_auto(ssh_key) key = bw_key_load (path, passphrase, &info, error);
-
-  if (key == NULL)
-    return NULL;
-
-  return info;
+  return bw_key_inspect_block (path, NULL, error);
 }

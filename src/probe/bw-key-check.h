@@ -64,11 +64,12 @@ typedef struct {
 void        bw_key_info_free (BwKeyInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BwKeyInfo, bw_key_info_free)
 
+const char *bw_key_error_to_string   (int          code);
+gboolean    bw_key_error_from_string (const char  *word,
+                                      BwKeyError  *out_code);
+
 BwKeyInfo  *bw_key_inspect   (const char  *path,
                               GError     **error);
 
-BwKeyInfo  *bw_key_check     (const char  *path,
-                              const char  *passphrase,
-                              GError     **error);
 
 G_END_DECLS

@@ -14,7 +14,7 @@
 #include <libssh/libssh.h>
 #include <openssl/crypto.h>
 
-#include "bw-key-check-private.h"
+#include "bw-key-load-private.h"
 #include "bw-probe.h"
 #include "bw-tcp.h"
 
@@ -48,17 +48,6 @@ typedef struct {
   GCond                 watchdog_cond;
   gboolean              finished;
 } ProbeRun;
-
-/**
- * bw_probe_default_known_hosts:
- *
- * Returns: (transfer full): `$XDG_DATA_HOME/banwatch/known_hosts`
- */
-char *
-bw_probe_default_known_hosts (void)
-{
-  return g_build_filename (g_get_user_data_dir (), "banwatch", "known_hosts", NULL);
-}
 
 /* The first call into OpenSSL decides whether it registers an atexit() handler that frees
  * every internal table when the process ends: about 1 ms of CPU per `banwatch probe`

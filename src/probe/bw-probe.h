@@ -8,7 +8,6 @@
 
 G_BEGIN_DECLS
 
-char           *bw_probe_default_known_hosts (void);
 
 void            bw_probe_async            (const BwProbeRequest *request,
                                            GCancellable         *cancellable,

@@ -9,7 +9,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "bw-key-check.h"
-#include "bw-probe.h"
 #include "bw-ssh-prober.h"
 #include "bw-tcp.h"
 
@@ -20,8 +19,9 @@ static const guint16 web_ports[] = { 443, 80 };
 /**
  * BwSshProber:
  *
- * The monitor's #BwProber for real: GResolver for names, bw_probe_async() for probes,
- * and the web cross-check as a bare TCP connect to port 443, then 80.
+ * The monitor's #BwProber for real: GResolver for names, the given runner for probes
+ * (in this process or in a child), and the web cross-check as a bare TCP connect to
+ * port 443, then 80. This file does not use libssh.
  */
 struct _BwSshProber
 {
@@ -29,6 +29,8 @@ struct _BwSshProber
 
   char             *known_hosts;
   guint             timeout_s;
+  BwProbeRunAsync   run_async;
+  BwProbeRunFinish  run_finish;
   BwPassphraseFunc  passphrase_func;
   gpointer          passphrase_data;
 };
@@ -84,8 +86,9 @@ on_probe_done_cb (GObject      *source,
                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  BwSshProber *self = g_task_get_source_object (task);
   GError *error = NULL;
-  BwProbeResult *probe = bw_probe_finish (result, &error);
+  BwProbeResult *probe = self->run_finish (result, &error);
 
   if (probe == NULL)
     g_task_return_error (task, error);
@@ -127,7 +130,7 @@ bw_ssh_prober_probe_async (BwProber            *prober,
         }
     }
 
-  bw_probe_async (request, cancellable, on_probe_done_cb, task);
+  self->run_async (request, cancellable, on_probe_done_cb, task);
 }
 
 static BwProbeResult *
@@ -266,6 +269,8 @@ bw_ssh_prober_init (BwSshProber *self)
  * bw_ssh_prober_new:
  * @known_hosts: Banwatch's known_hosts file
  * @timeout_s: each probe's overall deadline
+ * @run_async: (scope forever): runs one probe
+ * @run_finish: (scope forever): its result
  * @passphrase_func: (nullable): supplies stored passphrases
  *
  * Returns: (transfer full): the real prober
@@ -273,6 +278,8 @@ bw_ssh_prober_init (BwSshProber *self)
 BwProber *
 bw_ssh_prober_new (const char       *known_hosts,
                    guint             timeout_s,
+                   BwProbeRunAsync   run_async,
+                   BwProbeRunFinish  run_finish,
                    BwPassphraseFunc  passphrase_func,
                    gpointer          user_data)
 {
@@ -280,6 +287,8 @@ bw_ssh_prober_new (const char       *known_hosts,
 
   self->known_hosts = g_strdup (known_hosts);
   self->timeout_s = timeout_s;
+  self->run_async = run_async;
+  self->run_finish = run_finish;
   self->passphrase_func = passphrase_func;
   self->passphrase_data = user_data;
   return BW_PROBER (self);

@@ -26,6 +26,17 @@ bw_known_host_free (BwKnownHost *entry)
 }
 
 /**
+ * bw_known_hosts_default_path:
+ *
+ * Returns: (transfer full): `$XDG_DATA_HOME/banwatch/known_hosts`
+ */
+char *
+bw_known_hosts_default_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "banwatch", "known_hosts", NULL);
+}
+
+/**
  * bw_known_hosts_host_pattern:
  *
  * Returns: (transfer full): the name OpenSSH and libssh use for @host and @port

@@ -12,6 +12,7 @@ typedef struct {
 } BwKnownHost;
 
 void       bw_known_host_free      (BwKnownHost *entry);
+char      *bw_known_hosts_default_path (void);
 char      *bw_known_hosts_host_pattern (const char *host,
                                         guint       port);
 GPtrArray *bw_known_hosts_lookup   (const char  *path,

@@ -134,6 +134,9 @@ def main():
 
     # Let the first round finish (20 servers, refused at once), then measure.
     time.sleep(15)
+    title = tray_title(session)
+    with open('/proc/%d/maps' % app.pid) as f:
+        loaded = f.read()
     app_dirty = private_dirty_kib(app.pid)
     before = context_switches(app.pid)
     time.sleep(idle)
@@ -151,6 +154,9 @@ def main():
     print('main-loop wake-ups (context switches of the main thread): %d in %d s = %.1f per minute (target: 0 between events)'
           % (wakeups, idle, wakeups * 60.0 / idle))
     print('threads while idle: %d' % threads)
+    print('tray title after the first round: %s' % title)
+    print('libssh / libcrypto mapped in the app: %s / %s'
+          % ('yes' if 'libssh' in loaded else 'no', 'yes' if 'libcrypto' in loaded else 'no'))
     if os.environ.get('BENCH_APP_DETAIL'):
         print('  bare program:')
         for kib, name in top_dirty(bare_proc.pid, 6):
