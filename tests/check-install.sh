@@ -30,6 +30,16 @@ for f in bin/banwatch share/applications/io.github.banwatch.Banwatch.desktop \
   if [ -e "$root/$f" ]; then ok "installed $f"; else no "installed $f"; fi
 done
 
+libexecdir=$(meson introspect "$build" --buildoptions | /usr/bin/python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="libexecdir"][0])')
+app="$root/$libexecdir/banwatch-app"
+if [ -x "$app" ]; then ok "installed the tray app's executable $libexecdir/banwatch-app"; else no "installed $libexecdir/banwatch-app"; fi
+# The tray app stays up all day; libssh and OpenSSL are only ever loaded by probe children.
+if needed=$(readelf -d "$app" 2>&1) && ! echo "$needed" | grep -Eq 'libssh|libcrypto'; then
+  ok "banwatch-app does not link libssh or libcrypto"
+else
+  no "banwatch-app does not link libssh or libcrypto" "$(echo "$needed" | grep NEEDED)"
+fi
+
 module=$(find "$root" -name libbanwatch-app.so | head -1)
 if [ -n "$module" ]; then ok "installed the desktop module ${module#$root/}"; else no "installed the desktop module"; fi
 if find "$dest" -path '*xdg/autostart/io.github.banwatch.Banwatch.desktop' | grep -q .; then

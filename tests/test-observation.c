@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "config.h"
 
+#include <string.h>
+
 #include "core/bw-observation.h"
 #include "core/bw-probe-result.h"
 
@@ -99,6 +101,98 @@ test_result_json (void)
   g_assert_true (json_object_get_null_member (timings, "resolve"));
 }
 
+static JsonNode *
+parse (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+/* What the tray app reads back from a `banwatch probe --json` child: every field. */
+static void
+test_result_json_round_trip (void)
+{
+  g_autoptr(BwProbeResult) result = bw_probe_result_new ();
+  g_autoptr(BwProbeResult) back = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+
+  result->host = g_strdup ("例え.jp");
+  result->port = 10022;
+  result->user = g_strdup ("alice");
+  result->address = g_strdup ("2001:db8::1");
+  result->banner = g_strdup ("SSH-2.0-OpenSSH_9.2p1");
+  result->fingerprint = g_strdup ("SHA256:abc");
+  result->hostkey_type = g_strdup ("ssh-ed25519");
+  result->hostkey_base64 = g_strdup ("AAAAC3NzaC1lZDI1NTE5AAAAIA==");
+  result->auth_requests = 1;
+  result->hostkey_stored = TRUE;
+  result->timings_ms[BW_TIMING_BANNER] = 16;
+  result->timings_ms[BW_TIMING_TOTAL] = 511;
+  bw_probe_result_set_outcome (result, BW_OBSERVATION_HOSTKEY_UNKNOWN, BW_PHASE_HOSTKEY, "trust it", "unknown key");
+
+  node = bw_probe_result_to_json (result);
+  back = bw_probe_result_from_json (node, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (back->observation, ==, BW_OBSERVATION_HOSTKEY_UNKNOWN);
+  g_assert_cmpint (back->phase, ==, BW_PHASE_HOSTKEY);
+  g_assert_cmpstr (back->message, ==, "unknown key");
+  g_assert_cmpstr (back->hint, ==, "trust it");
+  g_assert_cmpstr (back->host, ==, "例え.jp");
+  g_assert_cmpint (back->port, ==, 10022);
+  g_assert_cmpstr (back->user, ==, "alice");
+  g_assert_cmpstr (back->address, ==, "2001:db8::1");
+  g_assert_cmpstr (back->banner, ==, "SSH-2.0-OpenSSH_9.2p1");
+  g_assert_cmpstr (back->fingerprint, ==, "SHA256:abc");
+  g_assert_cmpstr (back->hostkey_type, ==, "ssh-ed25519");
+  g_assert_cmpstr (back->hostkey_base64, ==, "AAAAC3NzaC1lZDI1NTE5AAAAIA==");
+  g_assert_cmpuint (back->auth_requests, ==, 1);
+  g_assert_true (back->hostkey_stored);
+  for (guint i = 0; i < BW_N_TIMINGS; i++)
+    g_assert_cmpint (back->timings_ms[i], ==, result->timings_ms[i]);
+}
+
+/* Whatever a child prints, the app gets a result it can trust or a specific error. */
+static void
+test_result_json_bad_input (void)
+{
+  static const struct {
+    const char *json;
+    const char *names;   /* in the message */
+  } cases[] = {
+    { "[]", "JSON object" },
+    { "{}", "observation" },
+    { "{\"observation\":\"banned\",\"phase\":\"connect\"}", "observation" },
+    { "{\"observation\":\"refused\",\"phase\":\"dial\"}", "phase" },
+    { "{\"observation\":\"refused\",\"phase\":\"connect\",\"message\":3}", "message" },
+    { "{\"observation\":\"refused\",\"phase\":\"connect\",\"port\":70000}", "port" },
+    { "{\"observation\":\"refused\",\"phase\":\"connect\",\"port\":22,\"auth_requests\":-1}", "auth_requests" },
+    { "{\"observation\":\"refused\",\"phase\":\"connect\",\"port\":22,\"auth_requests\":0}", "hostkey_stored" },
+    { "{\"observation\":\"refused\",\"phase\":\"connect\",\"port\":22,\"auth_requests\":0,"
+      "\"hostkey_stored\":false}", "timings_ms" },
+    { "{\"observation\":\"refused\",\"phase\":\"connect\",\"port\":22,\"auth_requests\":0,"
+      "\"hostkey_stored\":false,\"timings_ms\":{\"connect\":\"12\"}}", "connect" },
+    { "{\"observation\":\"refused\",\"phase\":\"connect\",\"port\":22,\"auth_requests\":0,"
+      "\"hostkey_stored\":false,\"timings_ms\":{},\"hostkey\":{\"type\":\"ssh-ed25519\"}}", "hostkey" },
+    { "{\"observation\":\"refused\",\"phase\":\"connect\",\"port\":22,\"auth_requests\":0,"
+      "\"hostkey_stored\":false,\"timings_ms\":{},\"hostkey\":\"AAAA\"}", "hostkey" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) node = parse (cases[i].json);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(BwProbeResult) result = bw_probe_result_from_json (node, &error);
+
+      g_test_message ("%s", cases[i].json);
+      g_assert_null (result);
+      g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA);
+      g_assert_nonnull (strstr (error->message, cases[i].names));
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -108,6 +202,8 @@ main (int    argc,
   g_test_add_func ("/observation/words", test_words);
   g_test_add_func ("/observation/phases", test_phases);
   g_test_add_func ("/observation/result-json", test_result_json);
+  g_test_add_func ("/observation/result-json-round-trip", test_result_json_round_trip);
+  g_test_add_func ("/observation/result-json-bad-input", test_result_json_bad_input);
 
   return g_test_run ();
 }

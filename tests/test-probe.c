@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* The probe against tiny loopback listeners: cancellation in each phase that a listener
  * can hold open, and the failures that need no real sshd. The real-sshd, namespace and
- * fail2ban cases live in tests/integration/. */
+ * fail2ban cases live in tests/integration/.
+ *
+ * Every case runs twice: in this process (bw_probe_async(), the command line) and in a
+ * `banwatch probe` child (bw_probe_child_async(), the tray app), which must give the same
+ * result and cancel just as promptly. The /probe-child/ cases at the end cover what only
+ * a child can do wrong. */
 #include "config.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
 #include "probe/bw-probe.h"
+#include "probe/bw-probe-child.h"
 
 typedef enum {
   LISTENER_BACKLOG_FULL,   /* SYNs go unanswered: the probe waits in "connect" */
@@ -36,6 +43,9 @@ typedef struct {
   char *key;
   char *known_hosts;
 } Fixture;
+
+/* Set by fixture_setup() from the test's data: run the probe in a child. */
+static gboolean in_child;
 
 static gpointer
 listener_thread (gpointer data)
@@ -137,6 +147,7 @@ fixture_setup (Fixture       *f,
   const char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", NULL, NULL };
   int status = 0;
 
+  in_child = GPOINTER_TO_INT (data);
   f->dir = g_dir_make_tmp ("bw-test-probe-XXXXXX", &error);
   g_assert_no_error (error);
   f->key = g_build_filename (f->dir, "id_test", NULL);
@@ -193,9 +204,20 @@ on_done_cb (GObject      *source,
 {
   Wait *wait = user_data;
 
-  wait->result = bw_probe_finish (res, &wait->error);
+  wait->result = in_child ? bw_probe_child_finish (res, &wait->error) : bw_probe_finish (res, &wait->error);
   wait->done_at = g_get_monotonic_time ();
   g_main_loop_quit (wait->loop);
+}
+
+static void
+start_probe (const BwProbeRequest *request,
+             GCancellable         *cancellable,
+             Wait                 *wait)
+{
+  if (in_child)
+    bw_probe_child_async (request, cancellable, on_done_cb, wait);
+  else
+    bw_probe_async (request, cancellable, on_done_cb, wait);
 }
 
 static gboolean
@@ -222,13 +244,13 @@ probe_and_wait (const BwProbeRequest  *request,
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   Wait wait = { .loop = loop };
-  guint guard = g_timeout_add_seconds (request->timeout_s + 5, on_guard_timeout_cb, NULL);
+  guint guard = g_timeout_add_seconds (request->timeout_s + 10, on_guard_timeout_cb, NULL);
   gint64 start = g_get_monotonic_time ();
 
   if (cancellable != NULL)
     g_timeout_add (cancel_after_ms, on_cancel_timeout_cb, cancellable);
 
-  bw_probe_async (request, cancellable, on_done_cb, &wait);
+  start_probe (request, cancellable, &wait);
   g_main_loop_run (loop);
   g_source_remove (guard);
 
@@ -258,8 +280,9 @@ check_cancel_in_phase (Fixture      *f,
 
   g_assert_null (result);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* A child also has to get its SIGTERM, cancel and exit. */
   g_test_message ("cancel latency: %" G_GINT64_FORMAT " µs", done_at - cancel_at);
-  g_assert_cmpint (done_at - cancel_at, <, 100 * 1000);
+  g_assert_cmpint (done_at - cancel_at, <, (in_child ? 300 : 100) * 1000);
 
   if (kind != LISTENER_BACKLOG_FULL)
     {
@@ -269,7 +292,7 @@ check_cancel_in_phase (Fixture      *f,
       g_assert_cmpint (l->peer_closed_at, >, 0);
       g_test_message ("server saw the close %" G_GINT64_FORMAT " µs after the cancel",
                       l->peer_closed_at - cancel_at);
-      g_assert_cmpint (l->peer_closed_at - cancel_at, <, 200 * 1000);
+      g_assert_cmpint (l->peer_closed_at - cancel_at, <, (in_child ? 300 : 200) * 1000);
     }
 
   listener_free (l);
@@ -386,7 +409,7 @@ test_closed_before_banner (Fixture *f, gconstpointer data)
   g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
 
   request = make_request (f, "127.0.0.1", ntohs (addr.sin_port));
-  bw_probe_async (request, NULL, on_done_cb, &wait);
+  start_probe (request, NULL, &wait);
 
   conn = accept (fd, NULL, NULL);
   g_assert_cmpint (conn, >=, 0);
@@ -402,25 +425,141 @@ test_closed_before_banner (Fixture *f, gconstpointer data)
   bw_probe_result_unref (wait.result);
 }
 
+/* An encrypted key goes to the child with its passphrase on stdin: the wrong one is a
+ * key-unusable result before any connection, the right one gets as far as connecting. */
+static void
+test_child_passphrase (Fixture *f, gconstpointer data)
+{
+  Listener *l = listener_new (LISTENER_BACKLOG_FULL);
+  guint16 port = l->port;
+  g_autoptr(BwProbeRequest) request = NULL;
+  g_autoptr(BwProbeResult) wrong = NULL;
+  g_autoptr(BwProbeResult) right = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "ssh-keygen", "-q", "-p", "-P", "", "-N", "correct horse", "-f", f->key, NULL };
+  int status = 0;
+
+  listener_free (l);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  request = make_request (f, "127.0.0.1", port);
+  request->passphrase = g_strdup ("battery staple");
+  wrong = probe_and_wait (request, NULL, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (bw_observation_to_string (wrong->observation), ==, "key-unusable");
+  g_assert_nonnull (strstr (wrong->message, "passphrase"));
+  g_assert_null (wrong->address);
+
+  g_free (request->passphrase);
+  request->passphrase = g_strdup ("correct horse");
+  right = probe_and_wait (request, NULL, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (bw_observation_to_string (right->observation), ==, "refused");
+}
+
+/* A child that ends without a result (crashed, or not a banwatch at all) is an error
+ * that says how it ended, never a made-up observation. */
+static void
+test_child_without_result (Fixture *f, gconstpointer data)
+{
+  g_autoptr(BwProbeRequest) request = make_request (f, "127.0.0.1", 9);
+  g_autofree char *saved = g_strdup (g_getenv ("BANWATCH_CLI"));
+  g_autofree char *script = g_build_filename (f->dir, "banwatch", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BwProbeResult) result = NULL;
+
+  g_assert_true (g_file_set_contents (script, "#!/bin/sh\necho 'not json'\necho 'it broke' >&2\nkill -SEGV $$\n",
+                                      -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0700), ==, 0);
+  g_setenv ("BANWATCH_CLI", script, TRUE);
+  result = probe_and_wait (request, NULL, 0, NULL, NULL, &error);
+  g_assert_null (result);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "signal 11"));
+  g_assert_nonnull (strstr (error->message, "it broke"));
+  g_clear_error (&error);
+
+  g_setenv ("BANWATCH_CLI", "/nonexistent/banwatch", TRUE);
+  result = probe_and_wait (request, NULL, 0, NULL, NULL, &error);
+  g_assert_null (result);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/banwatch"));
+
+  g_setenv ("BANWATCH_CLI", saved, TRUE);
+  g_unlink (script);
+}
+
+/* A child that ignores SIGTERM and its own deadline is killed CHILD_GRACE_S (5 s) after
+ * the deadline; the caller gets a timed-out error then, not never. */
+static void
+test_child_killed_at_deadline (Fixture *f, gconstpointer data)
+{
+  g_autoptr(BwProbeRequest) request = make_request (f, "127.0.0.1", 9);
+  g_autofree char *saved = g_strdup (g_getenv ("BANWATCH_CLI"));
+  g_autofree char *script = g_build_filename (f->dir, "banwatch", NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BwProbeResult) result = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gint64 done_at = 0;
+
+  g_assert_true (g_file_set_contents (script, "#!/bin/sh\ntrap '' TERM\nexec sleep 60\n", -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0700), ==, 0);
+  g_setenv ("BANWATCH_CLI", script, TRUE);
+  request->timeout_s = BW_PROBE_MIN_TIMEOUT_S;
+  /* Cancelled after 0.5 s: the SIGTERM is ignored, so only the kill ends it. */
+  result = probe_and_wait (request, cancellable, 500, NULL, &done_at, &error);
+  g_assert_null (result);
+  g_test_message ("ended after %" G_GINT64_FORMAT " ms: %s", (done_at - start) / 1000, error->message);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (done_at - start, >=, (BW_PROBE_MIN_TIMEOUT_S + 5) * G_USEC_PER_SEC - 200000);
+  g_assert_cmpint (done_at - start, <, (BW_PROBE_MIN_TIMEOUT_S + 7) * G_USEC_PER_SEC);
+  g_clear_error (&error);
+
+  result = probe_and_wait (request, NULL, 0, NULL, NULL, &error);
+  g_assert_null (result);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+
+  g_setenv ("BANWATCH_CLI", saved, TRUE);
+  g_unlink (script);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  /* The children run the banwatch this build made (meson's test environment sets it). */
+  if (g_getenv ("BANWATCH") == NULL)
+    g_error ("BANWATCH is not set: run this test with meson test");
+  g_setenv ("BANWATCH_CLI", g_getenv ("BANWATCH"), TRUE);
 
-  ADD ("/probe/cancel/connect", test_cancel_connect);
-  ADD ("/probe/cancel/banner", test_cancel_banner);
-  ADD ("/probe/cancel/kex", test_cancel_kex);
-  ADD ("/probe/cancel/before-start", test_cancel_before_start);
-  ADD ("/probe/refused", test_refused);
-  ADD ("/probe/dns-failed", test_dns_failed);
-  ADD ("/probe/key-unusable-makes-no-connection", test_key_unusable_makes_no_connection);
-  ADD ("/probe/closed-before-banner", test_closed_before_banner);
+#define ADD(path, func) \
+  g_test_add ("/probe" path, Fixture, GINT_TO_POINTER (FALSE), fixture_setup, func, fixture_teardown); \
+  g_test_add ("/probe-child" path, Fixture, GINT_TO_POINTER (TRUE), fixture_setup, func, fixture_teardown)
+#define ADD_CHILD(path, func) \
+  g_test_add ("/probe-child" path, Fixture, GINT_TO_POINTER (TRUE), fixture_setup, func, fixture_teardown)
+
+  ADD ("/cancel/connect", test_cancel_connect);
+  ADD ("/cancel/banner", test_cancel_banner);
+  ADD ("/cancel/kex", test_cancel_kex);
+  ADD ("/cancel/before-start", test_cancel_before_start);
+  ADD ("/refused", test_refused);
+  ADD ("/dns-failed", test_dns_failed);
+  ADD ("/key-unusable-makes-no-connection", test_key_unusable_makes_no_connection);
+  ADD ("/closed-before-banner", test_closed_before_banner);
+
+  ADD_CHILD ("/passphrase-on-stdin", test_child_passphrase);
+  ADD_CHILD ("/without-result", test_child_without_result);
+  ADD_CHILD ("/killed-at-deadline", test_child_killed_at_deadline);
 
 #undef ADD
+#undef ADD_CHILD
 
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
+#include "core/bw-paths.h"
 #include "bw-probe-child.h"
 
 /* The tray app runs each probe, and each key check that decrypts, in a `banwatch` child
@@ -52,22 +53,19 @@ child_free (Child *child)
 /**
  * bw_probe_child_program:
  *
- * The `banwatch` executable the children run: the one beside this process's executable
- * (the build tree, or the app running inside `banwatch` itself), else the installed one.
+ * The `banwatch` executable the children run: `$BANWATCH_CLI` when set (the tests), else
+ * the one beside this process's executable (the build tree), else the installed one.
  *
  * Returns: (transfer full): its path
  */
 char *
 bw_probe_child_program (void)
 {
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = exe != NULL ? g_path_get_dirname (exe) : NULL;
-  g_autofree char *sibling = dir != NULL ? g_build_filename (dir, "banwatch", NULL) : NULL;
+  const char *override = g_getenv ("BANWATCH_CLI");
 
-  if (sibling != NULL && g_file_test (sibling, G_FILE_TEST_IS_REGULAR) &&
-      g_file_test (sibling, G_FILE_TEST_IS_EXECUTABLE))
-    return g_steal_pointer (&sibling);
-  return g_build_filename (BINDIR, "banwatch", NULL);
+  if (override != NULL && *override != '\0')
+    return g_strdup (override);
+  return bw_paths_find_installed_file ("banwatch", BINDIR);
 }
 
 /* After fork(), before exec(): only async-signal-safe calls. */
@@ -118,6 +116,8 @@ spawn_child (GTask               *task,
   Child *child = g_new0 (Child, 1);
 
   g_task_set_task_data (task, child, (GDestroyNotify) child_free);
+  if (g_task_return_error_if_cancelled (task))
+    return FALSE;
 
   if (passphrase != NULL && *passphrase != '\0')
     {
@@ -190,7 +190,9 @@ finish_child (GTask         *task,
     status = g_strdup_printf (_("signal %d"), g_subprocess_get_term_sig (child->process));
   else
     status = g_strdup_printf (_("exit status %d"), g_subprocess_get_exit_status (child->process));
-  diagnostic = g_strstrip (g_strndup (g_bytes_get_data (err, NULL), MIN (g_bytes_get_size (err), 2000)));
+  diagnostic = g_strndup (g_bytes_get_size (err) > 0 ? g_bytes_get_data (err, NULL) : "",
+                          MIN (g_bytes_get_size (err), 2000));
+  g_strstrip (diagnostic);
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("%s ended without a result (%s)%s%s"),
                what, status, *diagnostic != '\0' ? ": " : "", diagnostic);
   return NULL;

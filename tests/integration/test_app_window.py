@@ -124,6 +124,27 @@ def body(t, tmpdir):
          G.text(key_error))
     t.eq(s.desktop.search(), [], 'nothing was stored for a form whose key is unusable')
 
+    # An encrypted key and the wrong passphrase: decrypting runs in a `banwatch key-check`
+    # child (the app never loads libssh), the passphrase on its stdin; the message goes
+    # under Key and nothing is stored.
+    enc = B.keygen(os.path.join(tmpdir, 'id_enc'), passphrase='right horse')
+    passphrase = G.find(dlg, 'password text', 'Passphrase')
+    G.set_text(fields['Key file'], enc)
+    G.set_text(passphrase, 'wrong horse')
+    B.wait_until(lambda: G.sensitive(save), 5, what='Save sensitive')
+    G.do_action(save)
+    try:
+        B.wait_until(lambda: 'wrong' in G.text(G.find(dlg, 'label', 'Key error')), 15, interval=0.2,
+                     what='the wrong-passphrase message')
+    except TimeoutError:
+        pass
+    shown = G.text(G.find(dlg, 'label', 'Key error'))
+    t.ok('The passphrase for the key file' in shown and 'is wrong' in shown and 'id_enc' in shown,
+         'a wrong passphrase is caught on Save, by the key check child: its message is under Key',
+         [shown, app.log_text()])
+    t.eq(s.desktop.search(), [], 'nothing was stored for a wrong passphrase')
+    G.set_text(passphrase, '')
+
     # -- Add a valid site -----------------------------------------------------------------
     mark = sshd.mark()
     G.set_text(fields['Key file'], key)
@@ -156,6 +177,11 @@ def body(t, tmpdir):
          ['%s = %r' % (k, c[k]) for k in ('connections', 'accepted_publickey', 'failed_publickey', 'auth_other')])
     last = G.text(G.find(row, 'label', 'Last check'))
     t.ok(last.startswith('Checked '), 'the row shows the last check', last)
+    with open('/proc/%d/maps' % app.pid) as f:
+        maps = f.read()
+    t.ok('libssh' not in maps and 'libcrypto' not in maps,
+         'the app process never loaded libssh or libcrypto: the check ran in a banwatch probe child',
+         sorted({line.split()[-1] for line in maps.splitlines() if 'libssh' in line or 'libcrypto' in line}))
 
     # -- preferences apply at once ------------------------------------------------------------
     def minutes_ahead(label):

@@ -103,6 +103,12 @@ def body(t, tmp):
          '--passphrase-fd: file descriptor %d is not open' % CLOSED_FD),
         ('--passphrase-fd abc', dict(passphrase_fd='abc'),
          '--passphrase-fd needs a file descriptor number, not “abc”'),
+        # address
+        ('--address not an address', dict(raw=['--address', 'nope']),
+         '--address “nope” is not an IPv4 or IPv6 address'),
+        ('--address 127.0.0.999', dict(raw=['--address=127.0.0.999']),
+         '--address “127.0.0.999” is not an IPv4 or IPv6 address'),
+        ('--address ""', dict(raw=['--address=']), '--address “” is not an IPv4 or IPv6 address'),
     ]
 
     for label, over, want in usage:
@@ -193,6 +199,60 @@ def body(t, tmp):
     t.ok(r.rc == B.EXIT_USAGE and r.wall <= 11 and 'nothing arrived on file descriptor' in r.err,
          'a --passphrase-fd that never delivers ends within 11 s with exit 2 and a clear message',
          B.describe_run(r))
+
+    # -- --address: connect to that address without resolving the host -----------------------
+    # The tray app's children probe the address the monitor budgets by. An unresolvable name
+    # with --address still reaches the sshd; its key is then unknown under that name.
+    m = s.mark()
+    r = B.run_banwatch(argv_for(base, host='banwatch-test.invalid', raw=['--address', LOOP, '--json']),
+                       tmpdir=tmp)
+    j = r.json or {}
+    t.ok(r.rc == 21 and j.get('observation') == 'hostkey-unknown' and j.get('address') == LOOP and
+         (j.get('hostkey') or {}).get('type') == 'ssh-ed25519' and (j.get('hostkey') or {}).get('key'),
+         '--address connects without resolving: hostkey-unknown for the unknown name, with the '
+         'host key for pinning in the JSON', B.describe_run(r))
+    c = s.settle(m)
+    t.ok(c['connections'] == 1 and c['accepted_publickey'] == 0 and c['failed_publickey'] == 0,
+         'sshd saw that one connection and no authentication', s.log_lines()[m:])
+
+    # -- key-check: the local checks, decryption included, without connecting ------------------
+    mark = s.mark()
+
+    def key_check(args, **kw):
+        return B.run_banwatch(['key-check'] + args, tmpdir=tmp, timeout=15, **kw)
+
+    for label, args, want in [
+            ('no key', [], 'the key file is required'),
+            ('two keys', [key, key], 'unexpected argument'),
+            ('an empty name', [''], 'the key file name is empty'),
+            ('--passphrase-fd to a closed fd', ['--passphrase-fd', str(CLOSED_FD), key],
+             'file descriptor %d is not open' % CLOSED_FD)]:
+        r = key_check(args)
+        t.ok(r.rc == B.EXIT_USAGE and r.err.startswith('banwatch key-check: ') and want in r.err,
+             'key-check usage error: %s → exit 2, "%s"' % (label, want), B.describe_run(r))
+
+    r = key_check(['--json', key])
+    j = r.json or {}
+    t.ok(r.rc == 0 and j.get('usable') is True and j.get('type') == 'ssh-ed25519' and
+         j.get('bits') == 256 and j.get('encrypted') is False and
+         j.get('fingerprint') == B.fingerprint(key + '.pub'),
+         'key-check --json: a plain ed25519 key is usable, with the fingerprint ssh-keygen prints',
+         B.describe_run(r))
+    for label, args, stdin, word in [
+            ('encrypted, no passphrase', ['--json', encrypted], None, 'passphrase-required'),
+            ('encrypted, wrong passphrase on stdin', ['--json', '--passphrase-fd', '0', encrypted],
+             'wrong horse\n', 'wrong-passphrase'),
+            ('missing file', ['--json', os.path.join(tmp, 'nope')], None, 'not-found')]:
+        r = key_check(args, stdin_data=stdin)
+        j = r.json or {}
+        t.ok(r.rc == 30 and j.get('usable') is False and j.get('error') == word and j.get('message'),
+             'key-check: %s → exit 30, "%s", with its message' % (label, word), B.describe_run(r))
+    r = key_check(['--passphrase-fd', '0', encrypted], stdin_data=PASSPHRASE + '\n')
+    t.ok(r.rc == 0 and 'usable' in r.out and 'encrypted' in r.out,
+         'key-check: the right passphrase on stdin decrypts the key', B.describe_run(r))
+    time.sleep(0.3)
+    t.ok(s.counters(mark)['connections'] == 0, 'key-check never connects', s.log_lines()[mark:])
+
 
 if __name__ == '__main__':
     B.main(body)
