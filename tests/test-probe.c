@@ -332,17 +332,25 @@ test_cancel_before_start (Fixture *f, gconstpointer data)
   listener_free (l);
 }
 
+/* A loopback port bound, then closed, so that nothing listens there. */
+static guint16
+closed_port (void)
+{
+  Listener *l = listener_new (LISTENER_BACKLOG_FULL);
+  guint16 port = l->port;
+
+  listener_free (l);
+  return port;
+}
+
 static void
 test_refused (Fixture *f, gconstpointer data)
 {
-  /* Bind a port, then close it, so that nothing listens there. */
-  Listener *l = listener_new (LISTENER_BACKLOG_FULL);
-  guint16 port = l->port;
+  guint16 port = closed_port ();
   g_autoptr(BwProbeRequest) request = NULL;
   g_autoptr(BwProbeResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  listener_free (l);
   request = make_request (f, "127.0.0.1", port);
   result = probe_and_wait (request, NULL, 0, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -430,8 +438,7 @@ test_closed_before_banner (Fixture *f, gconstpointer data)
 static void
 test_child_passphrase (Fixture *f, gconstpointer data)
 {
-  Listener *l = listener_new (LISTENER_BACKLOG_FULL);
-  guint16 port = l->port;
+  guint16 port = closed_port ();
   g_autoptr(BwProbeRequest) request = NULL;
   g_autoptr(BwProbeResult) wrong = NULL;
   g_autoptr(BwProbeResult) right = NULL;
@@ -439,7 +446,6 @@ test_child_passphrase (Fixture *f, gconstpointer data)
   const char *argv[] = { "ssh-keygen", "-q", "-p", "-P", "", "-N", "correct horse", "-f", f->key, NULL };
   int status = 0;
 
-  listener_free (l);
   g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
                 NULL, NULL, &status, &error);
   g_assert_no_error (error);

@@ -14,6 +14,8 @@ Reports, in one private desktop session (bus, keyring, Xvfb, SNI watcher and hos
 
 The 200 sites point at 20 loopback ports where nothing listens, so the first round ends
 quickly (refused, on 127.0.0.1 only) and the app then has nothing to do for 30 minutes.
+The tray title after that round is printed (sites still "unknown" would mean no probe ran),
+and so is whether libssh or libcrypto is mapped in the app (its probes run in children).
 """
 
 import json

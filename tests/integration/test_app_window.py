@@ -182,6 +182,15 @@ def body(t, tmpdir):
     t.ok('libssh' not in maps and 'libcrypto' not in maps,
          'the app process never loaded libssh or libcrypto: the check ran in a banwatch probe child',
          sorted({line.split()[-1] for line in maps.splitlines() if 'libssh' in line or 'libcrypto' in line}))
+    exe = os.readlink('/proc/%d/exe' % app.pid)
+    t.ok(os.path.basename(exe) == 'banwatch-app',
+         '`banwatch` executed the tray app’s own executable, keeping its PID', exe)
+    with open('/proc/%d/environ' % app.pid, 'rb') as f:
+        environ = f.read().split(b'\0')
+    glib = tuple(int(x) for x in B.run(['pkg-config', '--modversion', 'glib-2.0']).stdout.split('.')[:2])
+    t.ok((b'G_SLICE=always-malloc' in environ) == (glib < (2, 76)),
+         'GLib %d.%d: the app was executed with G_SLICE=always-malloc exactly when GLib still has '
+         'its slice allocator' % glib, [e for e in environ if e.startswith(b'G_SLICE')])
 
     # -- preferences apply at once ------------------------------------------------------------
     def minutes_ahead(label):
