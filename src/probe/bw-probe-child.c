@@ -277,15 +277,35 @@ bw_probe_child_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* @name's value when it has @type, else %NULL: a child's answer is checked, not trusted. */
+static JsonNode *
+get_value (JsonObject *object,
+           const char *name,
+           GType       type)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
+    return NULL;
+  return node;
+}
+
 static const char *
 get_string (JsonObject *object,
             const char *name)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node = get_value (object, name, G_TYPE_STRING);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return node != NULL ? json_node_get_string (node) : NULL;
+}
+
+static gboolean
+get_boolean (JsonObject *object,
+             const char *name)
+{
+  JsonNode *node = get_value (object, name, G_TYPE_BOOLEAN);
+
+  return node != NULL && json_node_get_boolean (node);
 }
 
 static void
@@ -307,16 +327,18 @@ on_key_check_child_done_cb (GObject      *source,
     }
 
   object = json_node_get_object (node);
-  if (json_object_get_boolean_member_with_default (object, "usable", FALSE))
+  if (get_boolean (object, "usable"))
     {
+      JsonNode *bits = get_value (object, "bits", G_TYPE_INT64);
+
       info = g_new0 (BwKeyInfo, 1);
       info->path = g_strdup (get_string (object, "path"));
       info->type = g_strdup (get_string (object, "type"));
       info->format = g_strdup (get_string (object, "format"));
       info->cipher = g_strdup (get_string (object, "cipher"));
       info->fingerprint = g_strdup (get_string (object, "fingerprint"));
-      info->encrypted = json_object_get_boolean_member_with_default (object, "encrypted", FALSE);
-      info->bits = (guint) CLAMP (json_object_get_int_member_with_default (object, "bits", 0), 0, G_MAXUINT);
+      info->encrypted = get_boolean (object, "encrypted");
+      info->bits = bits != NULL ? (guint) CLAMP (json_node_get_int (bits), 0, G_MAXUINT) : 0;
       g_task_return_pointer (task, g_steal_pointer (&info), (GDestroyNotify) bw_key_info_free);
       return;
     }
