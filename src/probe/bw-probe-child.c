@@ -128,6 +128,8 @@ spawn_child (GTask               *task,
     }
 
   launcher = g_subprocess_launcher_new (flags);
+  /* GLib < 2.78 prints debug messages on stdout, where the child's JSON goes. */
+  g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   g_ptr_array_add (argv, NULL);
   child->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
@@ -171,6 +173,10 @@ finish_child (GTask         *task,
   gsize length = 0;
   const char *data;
 
+  /* The child has exited: a deadline passing now must not call it timed out. */
+  if (child->kill_source != NULL)
+    g_source_destroy (child->kill_source);
+
   if (!g_subprocess_communicate_finish (child->process, result, &out, &err, error))
     return NULL;
 
@@ -190,8 +196,11 @@ finish_child (GTask         *task,
     status = g_strdup_printf (_("signal %d"), g_subprocess_get_term_sig (child->process));
   else
     status = g_strdup_printf (_("exit status %d"), g_subprocess_get_exit_status (child->process));
-  diagnostic = g_strndup (g_bytes_get_size (err) > 0 ? g_bytes_get_data (err, NULL) : "",
-                          MIN (g_bytes_get_size (err), 2000));
+  /* Into a GError, and on to a GTK label: valid UTF-8, cut on a character boundary. */
+  diagnostic = g_utf8_make_valid (g_bytes_get_size (err) > 0 ? g_bytes_get_data (err, NULL) : "",
+                                  (gssize) g_bytes_get_size (err));
+  if (g_utf8_strlen (diagnostic, -1) > 1000)
+    *g_utf8_offset_to_pointer (diagnostic, 1000) = '\0';
   g_strstrip (diagnostic);
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("%s ended without a result (%s)%s%s"),
                what, status, *diagnostic != '\0' ? ": " : "", diagnostic);
@@ -233,11 +242,12 @@ bw_probe_child_async (const BwProbeRequest *request,
                       GAsyncReadyCallback   callback,
                       gpointer              user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GTask) task = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   guint timeout_s = request->timeout_s != 0 ? request->timeout_s : BW_PROBE_DEFAULT_TIMEOUT_S;
 
   g_return_if_fail (!request->hostkey_only);
+  task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, bw_probe_child_async);
 
   /* --name=value throughout, so that no value is ever taken for an option. */
@@ -343,8 +353,14 @@ on_key_check_child_done_cb (GObject      *source,
       return;
     }
 
-  if (get_string (object, "error") == NULL || !bw_key_error_from_string (get_string (object, "error"), &code) ||
-      get_string (object, "message") == NULL)
+  if (get_string (object, "message") != NULL &&
+      (get_string (object, "error") == NULL || !bw_key_error_from_string (get_string (object, "error"), &code)))
+    {
+      /* Not a key problem (e.g. an I/O error): its own words. */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", get_string (object, "message"));
+      return;
+    }
+  if (get_string (object, "message") == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
                                _("The key check process gave an answer Banwatch does not understand"));
