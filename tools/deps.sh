@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  meson ninja-build gcc pkg-config gettext itstool python3
+  meson ninja-build gcc binutils pkg-config gettext itstool python3
   libglib2.0-dev libgtk-3-dev libssh-dev libnotify-dev libsecret-1-dev
   libayatana-appindicator3-dev libdbusmenu-glib-dev libjson-glib-dev libsqlite3-dev
   clang libclang-rt-14-dev

@@ -5,6 +5,7 @@
 
 #include <malloc.h>
 
+#include "core/bw-paths.h"
 #include "bw-app-main.h"
 #include "bw-application.h"
 #include "bw-notifier.h"
@@ -25,12 +26,7 @@ bw_app_main (int    argc,
   /* Before any thread exists: probes and D-Bus run on worker threads, and a malloc arena
    * per thread would stay dirty all day in an app that idles for hours. */
   mallopt (M_ARENA_MAX, 2);
-  /* GLib has read it: the probe children need not inherit it. */
-  if (g_getenv (BW_SLICE_MARKER) != NULL)
-    {
-      g_unsetenv ("G_SLICE");
-      g_unsetenv (BW_SLICE_MARKER);
-    }
+  bw_paths_forget_slice_env ();
   app = bw_application_new ();
 
   g_set_application_name ("Banwatch");

@@ -7,9 +7,6 @@
 
 G_BEGIN_DECLS
 
-/* The environment variable `banwatch` sets beside G_SLICE when it set G_SLICE itself. */
-#define BW_SLICE_MARKER "BANWATCH_SET_G_SLICE"
-
 int      bw_app_main               (int                   argc,
                                     char                **argv);
 GObject *bw_app_watch_notifier_new (BwMonitor            *monitor);

@@ -17,7 +17,6 @@
 #include "core/bw-validate.h"
 #include "probe/bw-key-check.h"
 #include "store/bw-known-hosts.h"
-#include "app/bw-app-main.h"
 #include "core/bw-paths.h"
 #include "bw-cli.h"
 #include "bw-cli-private.h"
@@ -389,9 +388,7 @@ set_malloc_slices (void)
 {
   if (g_getenv (BW_SLICE_MARKER) != NULL)
     {
-      /* This is the executed process: GLib has read it, children need not inherit it. */
-      g_unsetenv ("G_SLICE");
-      g_unsetenv (BW_SLICE_MARKER);
+      bw_paths_forget_slice_env ();
       return FALSE;
     }
   if (glib_check_version (2, 76, 0) == NULL || g_getenv ("G_SLICE") != NULL)
@@ -400,13 +397,6 @@ set_malloc_slices (void)
   g_setenv ("G_SLICE", "always-malloc", TRUE);
   g_setenv (BW_SLICE_MARKER, "1", TRUE);
   return TRUE;
-}
-
-static void
-unset_malloc_slices (void)
-{
-  g_unsetenv ("G_SLICE");
-  g_unsetenv (BW_SLICE_MARKER);
 }
 
 /* `banwatch watch` executes itself again (same PID, about 10 ms once) for the slices. */
@@ -418,7 +408,7 @@ reexec_with_malloc_slices (char **argv)
 
   execv ("/proc/self/exe", argv);
   g_debug ("Could not execute /proc/self/exe again: %s", g_strerror (errno));
-  unset_malloc_slices ();
+  bw_paths_forget_slice_env ();
 }
 
 /* The tray app is its own executable, `banwatch-app`, which does not link libssh: it
@@ -447,7 +437,7 @@ start_app (int    argc,
   g_debug ("Could not execute %s: %s; running the desktop module in this process",
            program, g_strerror (errno));
   if (slices)
-    unset_malloc_slices ();
+    bw_paths_forget_slice_env ();
 
   module = bw_cli_load_app_module ();
   if (module == NULL || !g_module_symbol (module, "bw_app_main", (gpointer *) &app_main))

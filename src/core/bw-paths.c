@@ -49,3 +49,19 @@ bw_paths_init_gettext (void)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 }
+
+/**
+ * bw_paths_forget_slice_env:
+ *
+ * In a process `banwatch` executed with G_SLICE set (see start_app() in cli/bw-cli.c):
+ * GLib has read it by now, so it and its marker are unset and children do not inherit
+ * them. A G_SLICE the user set (no marker) is kept.
+ */
+void
+bw_paths_forget_slice_env (void)
+{
+  if (g_getenv (BW_SLICE_MARKER) == NULL)
+    return;
+  g_unsetenv ("G_SLICE");
+  g_unsetenv (BW_SLICE_MARKER);
+}
